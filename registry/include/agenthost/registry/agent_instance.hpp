@@ -1,0 +1,88 @@
+// agent_instance.hpp: one configured agent, a live plugin instance, and its calls.
+#pragma once
+
+#include <agenthost/registry/permissions.hpp>
+#include <agenthost/registry/plugin_library.hpp>
+#include <agenthost/sdk.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace agenthost {
+
+class ServiceDirectory;
+
+//! "AH_ERR_TIMEOUT" for AH_ERR_TIMEOUT, and so on; "status N" for unknown codes.
+std::string status_name(ah_status status);
+
+//! What one call sends to the agent.
+struct CallRequest {
+    std::string input_json;
+    std::string run_id;  //!< W3C trace id, 32 hex digits
+    std::string step;
+    std::string idempotency_key;
+    uint32_t attempt = 1;
+};
+
+//! How a call ended: AH_OK and the output, or a status < 0 and a message.
+struct CallResult {
+    ah_status status = AH_ERR_INTERNAL;
+    std::string output_json;
+    std::string error;
+    bool ok() const noexcept { return status == AH_OK; }
+};
+
+//! A call that has started. Cancel it, or drop the handle: the call still
+//! completes and its callback still runs exactly once.
+class PendingCall {
+public:
+    virtual ~PendingCall() = default;
+    //! Ask the plugin to stop (cooperative); a completed call ignores it.
+    virtual void cancel() = 0;
+};
+
+class AgentInstance : public std::enable_shared_from_this<AgentInstance> {
+public:
+    //! Creates the plugin instance with `config_json` (checked by the caller
+    //! against the config schema) and the effective permissions. The Error
+    //! names the agent, the plugin and what its create said.
+    static Result<std::shared_ptr<AgentInstance>> create(std::string agent_name,
+                                                         std::shared_ptr<const PluginLibrary> plugin,
+                                                         const std::string& config_json, Permissions permissions,
+                                                         const ServiceDirectory* services);
+
+    //! Starts a call. `done` runs exactly once, on whichever thread the plugin
+    //! completes on (possibly this one, before invoke returns). The instance
+    //! stays alive until every call of it has completed.
+    std::shared_ptr<PendingCall> invoke(CallRequest request, std::function<void(CallResult)> done);
+
+    //! invoke, then wait for the result on this thread.
+    CallResult invoke_sync(CallRequest request);
+
+    const std::string& name() const noexcept;
+    const PluginLibrary& plugin() const noexcept;
+    const Permissions& permissions() const noexcept;
+    //! The host services this instance reaches through get_extension.
+    const ServiceDirectory* services() const noexcept;
+    //! Calls started and not yet completed.
+    std::size_t calls_in_flight() const noexcept;
+
+    //! The instance a host table belongs to; nullptr for a foreign pointer.
+    static const AgentInstance* from_host(const ah_host* host) noexcept;
+    //! The request of a call in flight; nullptr when `call` is null.
+    static const CallRequest* request_of(const ah_call* call) noexcept;
+
+    ~AgentInstance();
+    AgentInstance(const AgentInstance&) = delete;
+    AgentInstance& operator=(const AgentInstance&) = delete;
+
+    struct State;
+    explicit AgentInstance(std::unique_ptr<State> state);
+
+private:
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace agenthost

@@ -1,0 +1,48 @@
+// plugin_library.hpp: one plugin file, checked, loaded and negotiated.
+#pragma once
+
+#include <agenthost/registry/plugin_manifest.hpp>
+#include <agenthost/registry/result.hpp>
+#include <agenthost/sdk.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace agenthost {
+
+//! A loaded plugin library. Shared by every instance made from it: the
+//! library stays mapped until the last PluginLibrary reference is gone.
+class PluginLibrary {
+public:
+    //! Checks `file` (it must export the entry symbol) without running it,
+    //! loads it (RTLD_NOW | RTLD_LOCAL), negotiates the ABI and parses the
+    //! manifest. Every Error names the file and, once known, the plugin;
+    //! `plugin_id`, when given, receives "name@version" as soon as it is known.
+    static Result<std::shared_ptr<PluginLibrary>> open(const std::filesystem::path& file,
+                                                       std::string* plugin_id = nullptr);
+
+    const std::filesystem::path& path() const noexcept;
+    const PluginManifest& manifest() const noexcept;
+    //! The plugin's entry, with every field beyond its struct_size zeroed.
+    const ah_plugin_entry& entry() const noexcept;
+    uint32_t abi_major() const noexcept { return entry().abi_major; }
+    uint32_t abi_minor() const noexcept { return entry().abi_minor; }
+    //! AH_PLUGIN_* flags (ABI 1.1+; zero for older plugins).
+    uint64_t flags() const noexcept { return entry().flags; }
+    //! "name@version".
+    std::string id() const;
+
+    ~PluginLibrary();
+    PluginLibrary(const PluginLibrary&) = delete;
+    PluginLibrary& operator=(const PluginLibrary&) = delete;
+
+    struct Loaded;
+    explicit PluginLibrary(std::unique_ptr<Loaded> loaded);
+
+private:
+    std::unique_ptr<Loaded> loaded_;
+};
+
+}  // namespace agenthost

@@ -1,0 +1,263 @@
+// agenthost/sdk.hpp: the header-only C++17 wrapper over sdk.h.
+//
+// A plugin is one class and one macro:
+//
+//     class Echo : public agenthost::Agent {
+//     public:
+//         Echo(const agenthost::Host& host, std::string_view config_json);
+//         std::string invoke(agenthost::Context& ctx, const agenthost::Input& in) override;
+//     };
+//     AGENTHOST_PLUGIN(Echo, R"({"name": "echo", ...})")
+//
+// Every exception is caught at the boundary and turned into a status: throw
+// agenthost::Failure to choose the status, anything else becomes
+// AH_ERR_INTERNAL with its what().
+#ifndef AGENTHOST_SDK_HPP
+#define AGENTHOST_SDK_HPP
+
+#include <agenthost/sdk.h>
+
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace agenthost {
+
+//! An agent failure with a chosen status (AH_ERR_*).
+class Failure : public std::runtime_error {
+public:
+    Failure(ah_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
+    ah_status status() const noexcept { return status_; }
+
+private:
+    ah_status status_;
+};
+
+enum class LogLevel : int32_t {
+    trace = AH_LOG_TRACE,
+    debug = AH_LOG_DEBUG,
+    info = AH_LOG_INFO,
+    warning = AH_LOG_WARNING,
+    error = AH_LOG_ERROR,
+};
+
+//! The host as one instance sees it. Valid for the life of the instance.
+class Host {
+public:
+    explicit Host(const ah_host* host) noexcept : host_(host) {}
+
+    //! A host service's function table, or nullptr when unknown or not granted.
+    template <class Table>
+    const Table* extension(const char* id) const noexcept {
+        return static_cast<const Table*>(host_->get_extension(host_, id));
+    }
+
+    //! Log outside or inside a call (`call` may be null).
+    void log(LogLevel level, std::string_view message, const ah_call* call = nullptr) const noexcept {
+        if (const auto* log = extension<ah_log_v1>(AH_EXT_LOG_V1)) {
+            log->write(host_, call, static_cast<int32_t>(level), message.data(), message.size());
+        }
+    }
+
+    const ah_host* raw() const noexcept { return host_; }
+
+private:
+    const ah_host* host_;
+};
+
+//! A call's input: JSON text, valid against the manifest's input_schema.
+struct Input {
+    std::string_view json;
+};
+
+//! One call as the agent sees it. Borrowed: valid until invoke returns.
+class Context {
+public:
+    Context(const Host& host, ah_call* call, const ah_invoke_args* args) noexcept
+        : host_(host), call_(call), args_(args) {}
+
+    const Host& host() const noexcept { return host_; }
+    std::string_view run_id() const noexcept { return text(args_->run_id); }
+    std::string_view step() const noexcept { return text(args_->step); }
+    //! Stable across retries of the same step of the same run: pass it on to side effects.
+    std::string_view idempotency_key() const noexcept { return text(args_->idempotency_key); }
+    uint32_t attempt() const noexcept { return args_->attempt; }
+    //! True once the host wants this call to stop; long work polls it.
+    bool cancelled() const noexcept { return host_.raw()->is_cancelled(call_) != 0; }
+    void log(LogLevel level, std::string_view message) const noexcept { host_.log(level, message, call_); }
+    ah_call* call() const noexcept { return call_; }
+
+private:
+    static std::string_view text(const char* s) noexcept { return s ? std::string_view(s) : std::string_view(); }
+    Host host_;
+    ah_call* call_;
+    const ah_invoke_args* args_;
+};
+
+//! The right to complete one call, exactly once. Move it out of
+//! invoke_async to complete later from any thread; if it is destroyed
+//! unused, the call fails with AH_ERR_INTERNAL so that it never hangs.
+class Completion {
+public:
+    Completion(const ah_host* host, ah_call* call) noexcept : host_(host), call_(call) {}
+    Completion(Completion&& other) noexcept : host_(other.host_), call_(std::exchange(other.call_, nullptr)) {
+        other.moved_ = true;
+    }
+    Completion& operator=(Completion&& other) noexcept {
+        if (this != &other) {
+            abandon();
+            host_ = other.host_;
+            call_ = std::exchange(other.call_, nullptr);
+            other.moved_ = true;
+        }
+        return *this;
+    }
+    Completion(const Completion&) = delete;
+    Completion& operator=(const Completion&) = delete;
+    ~Completion() { abandon(); }
+
+    void succeed(std::string_view output_json) noexcept {
+        finish(AH_OK, output_json, nullptr);
+    }
+    void fail(ah_status status, const std::string& message) noexcept {
+        finish(status < 0 ? status : AH_ERR_FAILED, {}, message.c_str());
+    }
+    //! Still holds the call: not completed and not moved from.
+    bool pending() const noexcept { return call_ != nullptr; }
+    //! Handed over to someone who completes it later.
+    bool moved() const noexcept { return moved_; }
+
+private:
+    void finish(ah_status status, std::string_view output, const char* message) noexcept {
+        if (ah_call* call = std::exchange(call_, nullptr)) {
+            host_->complete(call, status, output.data(), output.size(), message);
+        }
+    }
+    void abandon() noexcept { finish(AH_ERR_INTERNAL, {}, "the agent dropped the call without completing it"); }
+
+    const ah_host* host_;
+    ah_call* call_;
+    bool moved_ = false;
+};
+
+//! Base class of every agent. Override invoke (synchronous) or
+//! invoke_async (complete later through the Completion).
+class Agent {
+public:
+    virtual ~Agent() = default;
+
+    //! Return the output JSON, valid against output_schema; throw to fail.
+    virtual std::string invoke(Context& /*ctx*/, const Input& /*input*/) {
+        throw Failure(AH_ERR_UNSUPPORTED, "this agent implements neither invoke nor invoke_async");
+    }
+
+    //! Asynchronous agents override this and move `done` somewhere that
+    //! completes it later. The default runs invoke inline.
+    virtual void invoke_async(Context& ctx, const Input& input, Completion& done) {
+        std::string output = invoke(ctx, input);
+        done.succeed(output);
+    }
+
+    //! A pending call should stop; complete it soon with AH_ERR_CANCELLED.
+    virtual void cancel(ah_call* /*call*/) {}
+};
+
+namespace detail {
+
+inline void write_error(ah_error* error, const char* message) noexcept {
+    if (error == nullptr || error->message == nullptr || error->capacity == 0) return;
+    std::size_t n = std::strlen(message);
+    if (n >= error->capacity) n = error->capacity - 1;
+    std::memcpy(error->message, message, n);
+    error->message[n] = '\0';
+}
+
+// What a plugin instance is on the C side: the agent and its host table.
+struct Instance {
+    const ah_host* host;
+    Agent* agent;
+};
+
+template <class T>
+ah_status create(const ah_host* host, const char* config_json, std::size_t config_size, void** out_instance,
+                 ah_error* error) noexcept {
+    try {
+        auto agent = std::make_unique<T>(Host(host), std::string_view(config_json, config_size));
+        *out_instance = new Instance{host, agent.get()};
+        agent.release();
+        return AH_OK;
+    } catch (const Failure& f) {
+        write_error(error, f.what());
+        return f.status() < 0 ? f.status() : AH_ERR_FAILED;
+    } catch (const std::exception& e) {
+        write_error(error, e.what());
+        return AH_ERR_INVALID_ARGUMENT;
+    } catch (...) {
+        write_error(error, "unknown exception in create");
+        return AH_ERR_INTERNAL;
+    }
+}
+
+inline ah_status invoke(void* instance, ah_call* call, const ah_invoke_args* args) noexcept {
+    auto* self = static_cast<Instance*>(instance);
+    Completion done(self->host, call);
+    try {
+        Host host(self->host);
+        Context ctx(host, call, args);
+        Input input{std::string_view(args->input_json, args->input_size)};
+        self->agent->invoke_async(ctx, input, done);
+    } catch (const Failure& f) {
+        if (done.pending()) done.fail(f.status(), f.what());
+    } catch (const std::exception& e) {
+        if (done.pending()) done.fail(AH_ERR_INTERNAL, std::string("unhandled exception: ") + e.what());
+    } catch (...) {
+        if (done.pending()) done.fail(AH_ERR_INTERNAL, "unhandled non-standard exception");
+    }
+    // A call that was neither completed nor handed over is failed by ~Completion.
+    return done.moved() ? AH_PENDING : AH_OK;
+}
+
+inline void cancel(void* instance, ah_call* call) noexcept {
+    try {
+        static_cast<Instance*>(instance)->agent->cancel(call);
+    } catch (...) {
+        // cancel is advisory; the call still completes through its Completion.
+    }
+}
+
+inline void destroy(void* instance) noexcept {
+    auto* self = static_cast<Instance*>(instance);
+    try {
+        delete self->agent;
+    } catch (...) {
+        // A destructor that throws has nowhere to report to; the memory is gone either way.
+    }
+    delete self;
+}
+
+template <class T>
+const ah_plugin_entry* entry(const char* manifest_json, uint64_t flags) noexcept {
+    static const ah_plugin_entry e = {
+        sizeof(ah_plugin_entry), AH_ABI_MAJOR, AH_ABI_MINOR, 0u, manifest_json,
+        &create<T>, &invoke, &cancel, &destroy, flags,
+    };
+    return &e;
+}
+
+}  // namespace detail
+}  // namespace agenthost
+
+//! Export `AgentClass` as this library's plugin. Use once per library.
+#define AGENTHOST_PLUGIN(AgentClass, manifest_json) AGENTHOST_PLUGIN_WITH_FLAGS(AgentClass, manifest_json, 0u)
+
+//! As AGENTHOST_PLUGIN, with AH_PLUGIN_* flags (e.g. AH_PLUGIN_CONCURRENT_INVOKE).
+#define AGENTHOST_PLUGIN_WITH_FLAGS(AgentClass, manifest_json, flags)                  \
+    extern "C" AH_EXPORT const ah_plugin_entry* ah_plugin_entry_v1(void) {             \
+        return ::agenthost::detail::entry<AgentClass>(manifest_json, (flags));         \
+    }
+
+#endif  // AGENTHOST_SDK_HPP
