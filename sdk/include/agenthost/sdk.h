@@ -102,7 +102,8 @@ struct ah_host {
 
     /* Deliver the result of `call`. Called exactly once per `invoke` that did
      * not return an error: before `invoke` returns (it then returns AH_OK) or
-     * later from any thread (it then returned AH_PENDING). `output_json` is
+     * from any thread (it then returns AH_PENDING; `complete` may even run
+     * before `invoke` has returned). `output_json` is
      * borrowed: the host copies it before returning. On success pass the
      * output JSON; on failure pass a status < 0 and a message (may be NULL).
      * After this returns, `call` is dangling. [any-thread] */
@@ -179,6 +180,7 @@ typedef struct ah_plugin_entry {
 /* The one exported function. It must not fail and must return the same
  * pointer every time. [any-thread] */
 typedef const ah_plugin_entry *(*ah_plugin_entry_fn)(void);
+AH_EXPORT const ah_plugin_entry *ah_plugin_entry_v1(void);
 
 /* ---------------------------------------------------------- host services */
 

@@ -1,0 +1,208 @@
+/*
+ * tests/abi/sdk_v1_0.h: the plugin ABI exactly as version 1.0 published it.
+ *
+ * FROZEN. This file must never change. It is agenthost/sdk.h of ABI 1.1
+ * minus every item marked "added in 1.1" (ah_plugin_entry.flags and
+ * AH_PLUGIN_CONCURRENT_INVOKE), with AH_ABI_MINOR 0: what a plugin built
+ * against SDK 1.0 was compiled with. The ABI tests compare the current
+ * header against it field by field, and fixture-older-minor is built against
+ * it, so a change to the current header that breaks a 1.0 plugin fails CI.
+ * When the ABI grows, add a frozen copy of the new version; never edit this
+ * one.
+ *
+ * Its include guard differs from sdk.h's, but its names do not: a
+ * translation unit includes one or the other, or includes this one inside a
+ * namespace first (see tests/abi/frozen_v1_0.hpp).
+ *
+ * A plugin is a shared library that exports exactly one symbol, the function
+ * `ah_plugin_entry_v1`, which returns a static `ah_plugin_entry`. Everything
+ * else crosses the boundary through the function pointers in that struct and
+ * in the `ah_host` table the host hands to each instance.
+ *
+ * Stability rules (see sdk/ABI.md for the item list and the version each item
+ * was added in):
+ *  - The major version must match. The host accepts any plugin minor version
+ *    up to its own.
+ *  - Structs only ever grow at the end. Each side reads a field only when the
+ *    other side's `struct_size` covers it.
+ *  - A host service is found by string id (`"ah.log/1"`). A published id never
+ *    changes; a new revision gets a new id.
+ *  - No exceptions, no C++ types and no allocator crosses the boundary.
+ *    Errors are status codes plus a message; whoever allocates frees; strings
+ *    passed in are borrowed for the duration of the call.
+ *
+ * Threading tags used below:
+ *  [any-thread]   may be called from any thread, concurrently with itself.
+ *  [instance]     calls for one instance are never concurrent with `destroy`
+ *                 of that instance; see each function for more.
+ */
+#ifndef AGENTHOST_SDK_V1_0_H
+#define AGENTHOST_SDK_V1_0_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- version */
+
+#define AH_ABI_MAJOR 1u
+#define AH_ABI_MINOR 0u
+
+/* The name of the one exported symbol. */
+#define AH_ENTRY_SYMBOL "ah_plugin_entry_v1"
+
+#if defined(_WIN32)
+#define AH_EXPORT __declspec(dllexport)
+#else
+#define AH_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* ----------------------------------------------------------------- status */
+
+typedef int32_t ah_status;
+
+#define AH_OK 0                    /* done: the call has completed */
+#define AH_PENDING 1               /* accepted: `ah_host.complete` follows later */
+#define AH_ERR_FAILED (-1)         /* the agent failed; the message says why */
+#define AH_ERR_INVALID_ARGUMENT (-2) /* input or config the agent cannot use */
+#define AH_ERR_CANCELLED (-3)      /* the call was cancelled before it finished */
+#define AH_ERR_TIMEOUT (-4)        /* the agent gave up waiting on something */
+#define AH_ERR_PERMISSION_DENIED (-5) /* a host service refused the request */
+#define AH_ERR_UNAVAILABLE (-6)    /* transient: a retry may succeed */
+#define AH_ERR_INTERNAL (-7)       /* a bug: an exception escaped, a broken invariant */
+#define AH_ERR_UNSUPPORTED (-8)    /* the operation is not implemented */
+
+/* ------------------------------------------------------------ small types */
+
+/* A message buffer owned by the caller. The callee writes at most
+ * `capacity - 1` bytes and a terminating NUL; it may truncate. */
+typedef struct ah_error {
+    char *message;   /* caller-owned, `capacity` bytes, never NULL */
+    size_t capacity; /* > 0 */
+} ah_error;
+
+/* An in-flight call. Opaque; owned by the host. It stays valid from the start
+ * of `invoke` until `ah_host.complete` has been called for it. */
+typedef struct ah_call ah_call;
+
+/* Log levels for the `ah.log/1` service. */
+#define AH_LOG_TRACE 0
+#define AH_LOG_DEBUG 1
+#define AH_LOG_INFO 2
+#define AH_LOG_WARNING 3
+#define AH_LOG_ERROR 4
+
+/* ------------------------------------------------------------- host table */
+
+/* The host side, one table per plugin instance: the host uses its address to
+ * know which instance is asking, and so what that instance was granted. Valid
+ * from `create` until `destroy` returns. Read-only for the plugin. */
+typedef struct ah_host ah_host;
+struct ah_host {
+    uint32_t struct_size; /* sizeof(ah_host) as the host built it */
+    uint32_t abi_major;   /* the host's AH_ABI_MAJOR */
+    uint32_t abi_minor;   /* the host's AH_ABI_MINOR */
+    uint32_t reserved;    /* zero */
+
+    /* Find a host service by id, e.g. "ah.log/1". Returns a pointer to the
+     * service's function table (static for the life of the instance), or NULL
+     * when the id is unknown or this instance was not granted it.
+     * [any-thread] */
+    const void *(*get_extension)(const ah_host *host, const char *id);
+
+    /* Deliver the result of `call`. Called exactly once per `invoke` that did
+     * not return an error: before `invoke` returns (it then returns AH_OK) or
+     * later from any thread (it then returned AH_PENDING). `output_json` is
+     * borrowed: the host copies it before returning. On success pass the
+     * output JSON; on failure pass a status < 0 and a message (may be NULL).
+     * After this returns, `call` is dangling. [any-thread] */
+    void (*complete)(ah_call *call, ah_status status, const char *output_json, size_t output_size,
+                     const char *error_message);
+
+    /* Nonzero once the host wants `call` to stop (timeout, run cancelled).
+     * Long-running synchronous work polls this and completes with
+     * AH_ERR_CANCELLED. [any-thread, until `complete`] */
+    int32_t (*is_cancelled)(const ah_call *call);
+};
+
+/* --------------------------------------------------------------- invoking */
+
+/* What one call receives. All pointers are borrowed until `invoke` returns; a
+ * plugin that completes later copies what it needs. Strings are UTF-8 and
+ * NUL-terminated; `input_json` also has its size. */
+typedef struct ah_invoke_args {
+    uint32_t struct_size;        /* sizeof(ah_invoke_args) as the host built it */
+    uint32_t attempt;            /* 1 for the first attempt, 2 for the first retry, ... */
+    const char *input_json;      /* the step's input, already valid against input_schema */
+    size_t input_size;
+    const char *run_id;          /* W3C trace id of the run (32 hex chars) */
+    const char *step;            /* the workflow step making the call */
+    const char *idempotency_key; /* stable across retries of this step of this run */
+} ah_invoke_args;
+
+/* ------------------------------------------------------------ plugin entry */
+
+/* What `ah_plugin_entry_v1()` returns: static data, valid while the library
+ * is loaded. The host reads a field only when `struct_size` covers it. */
+typedef struct ah_plugin_entry {
+    uint32_t struct_size; /* sizeof(ah_plugin_entry) as the plugin built it */
+    uint32_t abi_major;   /* AH_ABI_MAJOR the plugin was built with */
+    uint32_t abi_minor;   /* AH_ABI_MINOR the plugin was built with */
+    uint32_t reserved;    /* zero */
+
+    /* The manifest: NUL-terminated UTF-8 JSON, static. */
+    const char *manifest_json;
+
+    /* Make an instance from the agent's config JSON (already valid against
+     * the manifest's config_schema). On success store the instance in
+     * `*out_instance` and return AH_OK. On failure return a status < 0 and
+     * write a message to `error`. `host` outlives the instance.
+     * [any-thread; instances are independent of each other] */
+    ah_status (*create)(const ah_host *host, const char *config_json, size_t config_size,
+                        void **out_instance, ah_error *error);
+
+    /* Start a call. Either complete it inline (call `host->complete`, then
+     * return AH_OK), or return AH_PENDING and complete it later from any
+     * thread. A status < 0 means the call was refused and `complete` will not
+     * be called. The host never runs two invokes on one instance at the
+     * same time. [instance] */
+    ah_status (*invoke)(void *instance, ah_call *call, const ah_invoke_args *args);
+
+    /* Ask a pending call to stop. Cooperative: the plugin still calls
+     * `complete`, preferably soon and with AH_ERR_CANCELLED, and may do so
+     * from inside `cancel`. The host never calls it for a call whose
+     * `complete` has returned, and `cancel` must not block waiting for
+     * another thread to complete the call. [any-thread] */
+    void (*cancel)(void *instance, ah_call *call);
+
+    /* Free an instance. The host calls it once, after every call of the
+     * instance has completed. [instance] */
+    void (*destroy)(void *instance);
+} ah_plugin_entry;
+
+/* The one exported function. It must not fail and must return the same
+ * pointer every time. [any-thread] */
+typedef const ah_plugin_entry *(*ah_plugin_entry_fn)(void);
+
+/* ---------------------------------------------------------- host services */
+
+/* "ah.log/1": structured logging through the host. Always available. */
+#define AH_EXT_LOG_V1 "ah.log/1"
+typedef struct ah_log_v1 {
+    uint32_t struct_size;
+    uint32_t reserved;
+    /* Log one message, tagged by the host with the run, step and agent.
+     * `call` may be NULL outside a call. `message` is borrowed, `size` bytes.
+     * [any-thread] */
+    void (*write)(const ah_host *host, const ah_call *call, int32_t level, const char *message,
+                  size_t size);
+} ah_log_v1;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* AGENTHOST_SDK_V1_0_H */
