@@ -64,10 +64,14 @@ std::vector<SchemaViolation> JsonSchema::validate(const boost::json::value& docu
     std::vector<SchemaViolation> violations;
     if (validator.validate(compiled_->schema, adapter, &results)) return violations;
     valijson::ValidationResults::Error error;
+    std::vector<SchemaViolation> wrappers;
     while (results.popError(error)) {
-        violations.push_back({to_pointer(error.context), error.description});
+        // valijson adds a "Failed to validate ..." line for each parent of a
+        // failing value; the specific lines below it already say everything.
+        const bool wrapper = error.description.rfind("Failed to validate", 0) == 0;
+        (wrapper ? wrappers : violations).push_back({to_pointer(error.context), error.description});
     }
-    return violations;
+    return violations.empty() ? wrappers : violations;
 }
 
 const boost::json::value& JsonSchema::source() const noexcept { return compiled_->source; }

@@ -30,8 +30,9 @@ Registry::Registry(RegistryOptions options) : options_(std::move(options)) {}
 void Registry::scan() {
     plugins_.clear();
     refusals_.clear();
-    for (const std::filesystem::path& dir : options_.plugin_dirs) {
+    for (const std::filesystem::path& given : options_.plugin_dirs) {
         std::error_code ec;
+        const std::filesystem::path dir = std::filesystem::absolute(given, ec);
         if (!std::filesystem::is_directory(dir, ec)) {
             refusals_.push_back({dir, "", "plugin directory does not exist or is not a directory"});
             continue;
