@@ -7,8 +7,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <dlfcn.h>
-
 #include <future>
 #include <thread>
 #include <vector>
@@ -16,6 +14,7 @@
 using namespace agenthost;
 using agenthost::testing::fixture_dir;
 using agenthost::testing::fixture_file;
+using agenthost::testing::library_is_mapped;
 using agenthost::testing::why;
 
 namespace {
@@ -38,11 +37,6 @@ Registry scanned() {
 
 CallRequest request(std::string input) { return {std::move(input), "", "step", "key", 1}; }
 
-bool library_is_mapped(const std::filesystem::path& file) {
-    void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_NOLOAD);
-    if (handle != nullptr) ::dlclose(handle);
-    return handle != nullptr;
-}
 
 }  // namespace
 

@@ -7,21 +7,10 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <dlfcn.h>
-
 using namespace agenthost;
 using agenthost::testing::fixture_file;
+using agenthost::testing::library_is_mapped;
 using agenthost::testing::why;
-
-namespace {
-
-bool library_is_mapped(const std::filesystem::path& file) {
-    void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_NOLOAD);
-    if (handle != nullptr) ::dlclose(handle);
-    return handle != nullptr;
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(load_cycles)
 
