@@ -47,7 +47,7 @@ std::string shout(const std::string& escaped) {
 class Shout : public agenthost::Agent {
 public:
     // The config was validated against config_schema before the host created us.
-    Shout(const agenthost::Host& host, std::string_view /*config_json*/) {
+    Shout(const agenthost::HostApi& host, std::string_view /*config_json*/) {
         host.log(agenthost::LogLevel::info, "shout created");
     }
 

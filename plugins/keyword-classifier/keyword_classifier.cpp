@@ -76,7 +76,7 @@ struct Category {
 class KeywordClassifier : public agenthost::Agent {
 public:
     // The host validated the config against config_schema, so its shape is known.
-    KeywordClassifier(const agenthost::Host& /*host*/, std::string_view config_json) {
+    KeywordClassifier(const agenthost::HostApi& /*host*/, std::string_view config_json) {
         json::object config = json::parse(config_json).as_object();
         for (const json::value& c : config.at("categories").as_array()) {
             categories_.push_back({std::string(c.at("name").as_string()), strings(c.as_object().if_contains("keywords"))});

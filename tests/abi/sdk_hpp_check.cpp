@@ -16,7 +16,7 @@ namespace {
 
 class SyncAgent : public agenthost::Agent {
 public:
-    SyncAgent(const agenthost::Host& host, std::string_view config_json) : config_(config_json) {
+    SyncAgent(const agenthost::HostApi& host, std::string_view config_json) : config_(config_json) {
         host.log(agenthost::LogLevel::debug, "created");
     }
     std::string invoke(agenthost::Context& ctx, const agenthost::Input& input) override {
@@ -32,7 +32,7 @@ private:
 
 class AsyncAgent : public agenthost::Agent {
 public:
-    AsyncAgent(const agenthost::Host& /*host*/, std::string_view /*config_json*/) {}
+    AsyncAgent(const agenthost::HostApi& /*host*/, std::string_view /*config_json*/) {}
     void invoke_async(agenthost::Context& /*ctx*/, const agenthost::Input& input, agenthost::Completion& done) override {
         agenthost::Completion later = std::move(done);
         if (input.json.empty()) {

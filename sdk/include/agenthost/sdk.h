@@ -100,19 +100,18 @@ struct ah_host {
      * [any-thread] */
     const void *(*get_extension)(const ah_host *host, const char *id);
 
-    /* Deliver the result of `call`. Called exactly once per `invoke` that did
-     * not return an error: before `invoke` returns (it then returns AH_OK) or
-     * from any thread (it then returns AH_PENDING; `complete` may even run
-     * before `invoke` has returned). `output_json` is
-     * borrowed: the host copies it before returning. On success pass the
-     * output JSON; on failure pass a status < 0 and a message (may be NULL).
-     * After this returns, `call` is dangling. [any-thread] */
+    /* Deliver the result of `call`: exactly once for every `invoke`, whether
+     * the call succeeds, fails or is refused. From inside `invoke` or later
+     * from any thread. `output_json` and `error_message` are borrowed: the
+     * host copies them before returning. On success pass AH_OK and the output
+     * JSON; on failure a status < 0 and a message (may be NULL). A second
+     * `complete` for the same call is ignored. [any-thread] */
     void (*complete)(ah_call *call, ah_status status, const char *output_json, size_t output_size,
                      const char *error_message);
 
     /* Nonzero once the host wants `call` to stop (timeout, run cancelled).
      * Long-running synchronous work polls this and completes with
-     * AH_ERR_CANCELLED. [any-thread, until `complete`] */
+     * AH_ERR_CANCELLED. [any-thread, until `complete` returns] */
     int32_t (*is_cancelled)(const ah_call *call);
 };
 
@@ -142,7 +141,7 @@ typedef struct ah_plugin_entry {
     uint32_t struct_size; /* sizeof(ah_plugin_entry) as the plugin built it */
     uint32_t abi_major;   /* AH_ABI_MAJOR the plugin was built with */
     uint32_t abi_minor;   /* AH_ABI_MINOR the plugin was built with */
-    uint32_t reserved;    /* zero */
+    uint32_t reserved;    /* zero: the host refuses an entry where it is not */
 
     /* The manifest: NUL-terminated UTF-8 JSON, static. */
     const char *manifest_json;
@@ -155,26 +154,30 @@ typedef struct ah_plugin_entry {
     ah_status (*create)(const ah_host *host, const char *config_json, size_t config_size,
                         void **out_instance, ah_error *error);
 
-    /* Start a call. Either complete it inline (call `host->complete`, then
-     * return AH_OK), or return AH_PENDING and complete it later from any
-     * thread. A status < 0 means the call was refused and `complete` will not
-     * be called. Without AH_PLUGIN_CONCURRENT_INVOKE the host never runs two
-     * invokes on one instance at the same time. [instance] */
+    /* Start a call, and see that `host->complete` is called for it exactly
+     * once. Return AH_OK when `complete` has already been called, AH_PENDING
+     * when it will be called later from any thread. The host delivers the
+     * result only after `invoke` has returned. Without
+     * AH_PLUGIN_CONCURRENT_INVOKE the host never runs two invokes on one
+     * instance at the same time. [instance] */
     ah_status (*invoke)(void *instance, ah_call *call, const ah_invoke_args *args);
 
-    /* Ask a pending call to stop. Cooperative: the plugin still calls
-     * `complete`, preferably soon and with AH_ERR_CANCELLED, and may do so
-     * from inside `cancel`. The host never calls it for a call whose
-     * `complete` has returned, and `cancel` must not block waiting for
-     * another thread to complete the call. [any-thread] */
+    /* Ask a call to stop. Cooperative: the plugin still calls `complete`,
+     * preferably soon and with AH_ERR_CANCELLED, and may do so from inside
+     * `cancel`. It may race with the plugin's own `complete`: a cancel for a
+     * call the plugin has already completed is to be ignored. `call` stays
+     * valid (never reused) until `cancel` returns. The host holds no lock of
+     * its own while it calls `cancel`. May be NULL when the plugin cannot
+     * stop early. [any-thread] */
     void (*cancel)(void *instance, ah_call *call);
 
-    /* Free an instance. The host calls it once, after every call of the
-     * instance has completed. [instance] */
+    /* Free an instance and join any thread it started. The host calls it
+     * once, after every call of the instance has completed, and never from
+     * inside `invoke`, `cancel` or a `complete` of this instance. [instance] */
     void (*destroy)(void *instance);
 
     /* ---- added in 1.1 ---- */
-    uint64_t flags; /* AH_PLUGIN_* bits */
+    uint64_t flags; /* AH_PLUGIN_* bits; the host refuses bits it does not know */
 } ah_plugin_entry;
 
 /* The one exported function. It must not fail and must return the same

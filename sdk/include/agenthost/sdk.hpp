@@ -4,7 +4,7 @@
 //
 //     class Echo : public agenthost::Agent {
 //     public:
-//         Echo(const agenthost::Host& host, std::string_view config_json);
+//         Echo(const agenthost::HostApi& host, std::string_view config_json);
 //         std::string invoke(agenthost::Context& ctx, const agenthost::Input& in) override;
 //     };
 //     AGENTHOST_PLUGIN(Echo, R"({"name": "echo", ...})")
@@ -17,6 +17,7 @@
 
 #include <agenthost/sdk.h>
 
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -46,9 +47,11 @@ enum class LogLevel : int32_t {
 };
 
 //! The host as one instance sees it. Valid for the life of the instance.
-class Host {
+//! (Named apart from the embedding API's agenthost::Host, which a program
+//! that both embeds the host and defines agents may include beside this.)
+class HostApi {
 public:
-    explicit Host(const ah_host* host) noexcept : host_(host) {}
+    explicit HostApi(const ah_host* host) noexcept : host_(host) {}
 
     //! A host service's function table, or nullptr when unknown or not granted.
     template <class Table>
@@ -77,10 +80,10 @@ struct Input {
 //! One call as the agent sees it. Borrowed: valid until invoke returns.
 class Context {
 public:
-    Context(const Host& host, ah_call* call, const ah_invoke_args* args) noexcept
+    Context(const HostApi& host, ah_call* call, const ah_invoke_args* args) noexcept
         : host_(host), call_(call), args_(args) {}
 
-    const Host& host() const noexcept { return host_; }
+    const HostApi& host() const noexcept { return host_; }
     std::string_view run_id() const noexcept { return text(args_->run_id); }
     std::string_view step() const noexcept { return text(args_->step); }
     //! Stable across retries of the same step of the same run: pass it on to side effects.
@@ -93,7 +96,7 @@ public:
 
 private:
     static std::string_view text(const char* s) noexcept { return s ? std::string_view(s) : std::string_view(); }
-    Host host_;
+    HostApi host_;
     ah_call* call_;
     const ah_invoke_args* args_;
 };
@@ -123,9 +126,10 @@ public:
     void succeed(std::string_view output_json) noexcept {
         finish(AH_OK, output_json, nullptr);
     }
-    void fail(ah_status status, const std::string& message) noexcept {
-        finish(status < 0 ? status : AH_ERR_FAILED, {}, message.c_str());
+    void fail(ah_status status, const char* message) noexcept {
+        finish(status < 0 ? status : AH_ERR_FAILED, {}, message);
     }
+    void fail(ah_status status, const std::string& message) noexcept { fail(status, message.c_str()); }
     //! Still holds the call: not completed and not moved from.
     bool pending() const noexcept { return call_ != nullptr; }
     //! Handed over to someone who completes it later.
@@ -186,7 +190,7 @@ template <class T>
 ah_status create(const ah_host* host, const char* config_json, std::size_t config_size, void** out_instance,
                  ah_error* error) noexcept {
     try {
-        auto agent = std::make_unique<T>(Host(host), std::string_view(config_json, config_size));
+        auto agent = std::make_unique<T>(HostApi(host), std::string_view(config_json, config_size));
         *out_instance = new Instance{host, agent.get()};
         agent.release();
         return AH_OK;
@@ -202,18 +206,27 @@ ah_status create(const ah_host* host, const char* config_json, std::size_t confi
     }
 }
 
+// Formats "prefix: what" into a fixed buffer: building a std::string here
+// could throw bad_alloc inside a noexcept boundary function.
+struct Message {
+    char text[512];
+    Message(const char* prefix, const char* what) noexcept {
+        std::snprintf(text, sizeof text, "%s%s%s", prefix, *prefix && *what ? ": " : "", what);
+    }
+};
+
 inline ah_status invoke(void* instance, ah_call* call, const ah_invoke_args* args) noexcept {
     auto* self = static_cast<Instance*>(instance);
     Completion done(self->host, call);
     try {
-        Host host(self->host);
+        HostApi host(self->host);
         Context ctx(host, call, args);
         Input input{std::string_view(args->input_json, args->input_size)};
         self->agent->invoke_async(ctx, input, done);
     } catch (const Failure& f) {
-        if (done.pending()) done.fail(f.status(), f.what());
+        if (done.pending()) done.fail(f.status(), Message("", f.what()).text);
     } catch (const std::exception& e) {
-        if (done.pending()) done.fail(AH_ERR_INTERNAL, std::string("unhandled exception: ") + e.what());
+        if (done.pending()) done.fail(AH_ERR_INTERNAL, Message("unhandled exception", e.what()).text);
     } catch (...) {
         if (done.pending()) done.fail(AH_ERR_INTERNAL, "unhandled non-standard exception");
     }
@@ -231,11 +244,7 @@ inline void cancel(void* instance, ah_call* call) noexcept {
 
 inline void destroy(void* instance) noexcept {
     auto* self = static_cast<Instance*>(instance);
-    try {
-        delete self->agent;
-    } catch (...) {
-        // A destructor that throws has nowhere to report to; the memory is gone either way.
-    }
+    delete self->agent;  // destructors are noexcept: one that throws terminates, as anywhere in C++
     delete self;
 }
 
