@@ -1,38 +1,99 @@
 // agent_instance.cpp: the host side of the C boundary: the host table, calls and completion.
+//
+// Three rules keep plugin threads safe:
+//  - no host lock is held while plugin code runs (invoke excepted: its lock
+//    serialises non-concurrent plugins, and no result is delivered under it);
+//  - a result that arrives inside invoke is delivered after invoke returns;
+//  - an instance whose last reference would drop on a plugin's completing
+//    thread is released on the host's release thread instead.
 #include <agenthost/registry/agent_instance.hpp>
 #include <agenthost/registry/service_directory.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 // The host's definition of the opaque call handle declared in sdk.h.
 struct ah_call {
-    std::shared_ptr<agenthost::AgentInstance> instance;  // the instance outlives its calls
-    agenthost::AgentInstance::State* state = nullptr;   // the instance's, for the C callbacks
+    agenthost::AgentInstance::State* state = nullptr;  // valid while `instance` is held
     agenthost::CallRequest request;
-    std::function<void(agenthost::CallResult)> done;
-    // Held by cancel while the plugin's cancel runs, so that `complete` never
-    // races it; recursive because the plugin may complete from inside cancel.
-    std::recursive_mutex mutex;
-    bool completed = false;
     std::atomic<bool> cancel_requested{false};
-    std::shared_ptr<ah_call> self;  // keeps the call alive until it completes
+
+    std::mutex mutex;  // guards the fields below; never held while plugin code runs
+    std::shared_ptr<agenthost::AgentInstance> instance;  // the instance outlives its calls
+    std::function<void(agenthost::CallResult)> done;
+    bool completed = false;
+    bool inside_invoke = true;                      // results wait until invoke has returned
+    std::optional<agenthost::CallResult> deferred;  // a result that arrived inside invoke
+    std::shared_ptr<ah_call> self;                  // keeps the call alive until it is delivered
 };
 
 namespace agenthost {
 
 namespace {
 
-constexpr uint64_t host_table_tag = 0x61676e74686f7374ULL;  // "agnthost"
+// Drops instance references on a thread of the host's, so that a plugin's
+// destroy (and dlclose) never runs on the plugin's own completing thread.
+// The thread starts on first use and stops when the last instance using it is gone.
+class ReleaseThread {
+public:
+    ReleaseThread() : queue_(std::make_shared<Queue>()) {}
+    ~ReleaseThread() {
+        {
+            std::lock_guard lock(queue_->mutex);
+            queue_->stopping = true;
+        }
+        queue_->wake.notify_one();
+        if (!worker_.joinable()) return;
+        // The last instance may be released by the worker itself; it cannot join itself.
+        if (worker_.get_id() == std::this_thread::get_id()) worker_.detach();
+        else worker_.join();
+    }
+
+    void release(std::shared_ptr<AgentInstance> instance) {
+        std::lock_guard lock(queue_->mutex);
+        if (!worker_.joinable()) worker_ = std::thread(&ReleaseThread::run, queue_);
+        queue_->items.push_back(std::move(instance));
+        queue_->wake.notify_one();
+    }
+
+private:
+    struct Queue {
+        std::mutex mutex;
+        std::condition_variable wake;
+        std::deque<std::shared_ptr<AgentInstance>> items;
+        bool stopping = false;
+    };
+
+    // Holds its own reference to the queue: the ReleaseThread may be destroyed while it runs.
+    static void run(std::shared_ptr<Queue> queue) {
+        std::unique_lock lock(queue->mutex);
+        for (;;) {
+            queue->wake.wait(lock, [&] { return queue->stopping || !queue->items.empty(); });
+            if (queue->items.empty()) return;
+            std::shared_ptr<AgentInstance> item = std::move(queue->items.front());
+            queue->items.pop_front();
+            lock.unlock();
+            item.reset();
+            lock.lock();
+        }
+    }
+
+    std::shared_ptr<Queue> queue_;
+    std::thread worker_;
+};
 
 }  // namespace
 
 struct AgentInstance::State {
-    // `table` must stay the first member: the plugin hands back its address.
+    // The plugin hands back the table's address; `table` stays first so that
+    // the address leads back here.
     struct HostTable {
         ah_host table;
-        uint64_t tag;
         State* state;
     } host{};
     std::string name;
@@ -43,16 +104,23 @@ struct AgentInstance::State {
     std::mutex invoke_mutex;  // serialises invoke for plugins without AH_PLUGIN_CONCURRENT_INVOKE
     std::atomic<std::size_t> in_flight{0};
     const AgentInstance* owner = nullptr;
+    std::shared_ptr<ReleaseThread> releaser = std::make_shared<ReleaseThread>();
 };
 
 namespace {
 
 using State = AgentInstance::State;
 
+const void* get_extension(const ah_host* host, const char* id) noexcept;
+void complete(ah_call* call, ah_status status, const char* output, std::size_t output_size,
+              const char* message) noexcept;
+int32_t is_cancelled(const ah_call* call) noexcept;
+
+// Our tables are told apart from foreign pointers by their function
+// pointers, which lie inside ah_host itself.
 State* state_of(const ah_host* host) noexcept {
-    if (host == nullptr) return nullptr;
-    const auto* table = reinterpret_cast<const State::HostTable*>(host);
-    return table->tag == host_table_tag ? table->state : nullptr;
+    if (host == nullptr || host->get_extension != &get_extension) return nullptr;
+    return reinterpret_cast<const State::HostTable*>(host)->state;
 }
 
 const void* get_extension(const ah_host* host, const char* id) noexcept {
@@ -63,41 +131,65 @@ const void* get_extension(const ah_host* host, const char* id) noexcept {
     return state->services->find(id);
 }
 
-// The one place a call ends, whoever ends it: the plugin through
-// ah_host.complete, or the host when invoke refused or broke the contract.
-void finish_call(ah_call* call, ah_status status, const char* output, std::size_t output_size,
-                 const char* message) noexcept {
-    if (call == nullptr) return;
-    std::shared_ptr<ah_call> keep;
-    CallResult result;
+CallResult make_result(ah_status status, const char* output, std::size_t output_size, const char* message) noexcept {
     try {
-        std::lock_guard lock(call->mutex);
-        if (call->completed) return;  // a second completion is a plugin bug; the first one stands
-        call->completed = true;
-        keep = std::move(call->self);
-        result.status = status == AH_PENDING ? AH_ERR_INTERNAL : status;
-        if (result.status == AH_OK) {
-            result.output_json.assign(output ? output : "", output ? output_size : 0);
-        } else {
-            result.error = message ? message : "";
-            if (status == AH_PENDING) result.error = "the plugin completed a call with AH_PENDING";
+        if (status == AH_OK) return CallResult{AH_OK, std::string(output ? output : "", output ? output_size : 0), {}};
+        if (status > 0) {
+            return CallResult{AH_ERR_INTERNAL, {}, "the plugin completed a call with " + status_name(status)};
         }
+        return CallResult{status, {}, message ? message : ""};
     } catch (...) {
-        result = CallResult{AH_ERR_INTERNAL, {}, "out of memory while completing the call"};
+        return CallResult{AH_ERR_INTERNAL, {}, {}};  // out of memory copying the result
     }
-    if (keep) {
-        keep->state->in_flight.fetch_sub(1);
+}
+
+// Runs the caller's callback, then lets go of the call and its instance.
+void deliver(std::shared_ptr<ah_call> call, CallResult result, bool on_plugin_thread) noexcept {
+    std::function<void(CallResult)> done;
+    std::shared_ptr<AgentInstance> instance;
+    {
+        std::lock_guard lock(call->mutex);
+        done = std::move(call->done);
+        instance = std::move(call->instance);
+    }
+    call->state->in_flight.fetch_sub(1);
+    try {
+        done(std::move(result));
+    } catch (...) {
+        // The caller's callback must not throw into a plugin's thread.
+    }
+    done = nullptr;  // it may hold references of its own; drop them before deciding who releases
+    if (on_plugin_thread) {
+        std::shared_ptr<ReleaseThread> releaser = call->state->releaser;
         try {
-            keep->done(std::move(result));
+            releaser->release(std::move(instance));
         } catch (...) {
-            // The caller's callback must not throw into the plugin's thread.
+            // No thread could be started: release here rather than leak.
         }
     }
 }
 
+void finish_call(ah_call* call, ah_status status, const char* output, std::size_t output_size,
+                 const char* message, bool on_plugin_thread) noexcept {
+    if (call == nullptr) return;
+    CallResult result = make_result(status, output, output_size, message);
+    std::shared_ptr<ah_call> keep;
+    {
+        std::lock_guard lock(call->mutex);
+        if (call->completed) return;  // a second completion is a plugin bug; the first one stands
+        call->completed = true;
+        if (call->inside_invoke) {
+            call->deferred = std::move(result);
+            return;
+        }
+        keep = std::move(call->self);
+    }
+    deliver(std::move(keep), std::move(result), on_plugin_thread);
+}
+
 void complete(ah_call* call, ah_status status, const char* output, std::size_t output_size,
               const char* message) noexcept {
-    finish_call(call, status, output, output_size, message);
+    finish_call(call, status, output, output_size, message, true);
 }
 
 int32_t is_cancelled(const ah_call* call) noexcept {
@@ -111,8 +203,12 @@ public:
     void cancel() override {
         std::shared_ptr<ah_call> call = call_.lock();
         if (!call) return;
-        std::lock_guard lock(call->mutex);
-        if (call->completed) return;
+        std::shared_ptr<AgentInstance> instance;  // keeps the plugin loaded while its cancel runs
+        {
+            std::lock_guard lock(call->mutex);
+            if (call->completed) return;
+            instance = call->instance;
+        }
         call->cancel_requested.store(true);
         const State& state = *call->state;
         if (state.plugin->entry().cancel != nullptr) state.plugin->entry().cancel(state.instance, call.get());
@@ -155,7 +251,6 @@ Result<std::shared_ptr<AgentInstance>> AgentInstance::create(std::string agent_n
     auto state = std::make_unique<State>();
     state->host.table = ah_host{sizeof(ah_host), AH_ABI_MAJOR, AH_ABI_MINOR, 0u, &get_extension, &complete,
                                 &is_cancelled};
-    state->host.tag = host_table_tag;
     state->host.state = state.get();
     state->name = std::move(agent_name);
     state->plugin = std::move(plugin);
@@ -169,15 +264,14 @@ Result<std::shared_ptr<AgentInstance>> AgentInstance::create(std::string agent_n
     char message[1024] = {0};
     ah_error error{message, sizeof message};
     void* instance = nullptr;
-    ah_status status =
-        s.plugin->entry().create(&s.host.table, config_json.data(), config_json.size(), &instance, &error);
+    ah_status status = s.plugin->entry().create(&s.host.table, config_json.data(), config_json.size(), &instance, &error);
+    message[sizeof message - 1] = '\0';  // a plugin that ignored the capacity must not make us read past it
     if (status != AH_OK || instance == nullptr) {
         std::string reason = message[0] != '\0' ? std::string(message) : std::string("no message");
         if (status == AH_OK) reason = "create returned AH_OK without an instance";
         return Error{"agent " + s.name + " (" + s.plugin->id() + ")",
                      "the plugin refused its config: " + status_name(status) + ": " + reason,
-                     "check the agent's config against `agenthost plugins inspect " + s.plugin->manifest().name +
-                         "`"};
+                     "check the agent's config against `agenthost plugins inspect " + s.plugin->manifest().name + "`"};
     }
     s.instance = instance;
     return agent;
@@ -185,31 +279,49 @@ Result<std::shared_ptr<AgentInstance>> AgentInstance::create(std::string agent_n
 
 std::shared_ptr<PendingCall> AgentInstance::invoke(CallRequest request, std::function<void(CallResult)> done) {
     auto call = std::make_shared<ah_call>();
-    call->instance = shared_from_this();
     call->state = state_.get();
+    call->instance = shared_from_this();
     call->request = std::move(request);
     call->done = std::move(done);
     call->self = call;
     auto handle = std::make_shared<CallHandle>(call);
 
     const CallRequest& r = call->request;
-    const ah_invoke_args args{sizeof(ah_invoke_args), r.attempt,         r.input_json.c_str(), r.input_json.size(),
-                              r.run_id.c_str(),        r.step.c_str(),    r.idempotency_key.c_str()};
+    const ah_invoke_args args{sizeof(ah_invoke_args), r.attempt,      r.input_json.c_str(), r.input_json.size(),
+                              r.run_id.c_str(),        r.step.c_str(), r.idempotency_key.c_str()};
     const ah_plugin_entry& entry = state_->plugin->entry();
-    ah_call* raw = call.get();
     state_->in_flight.fetch_add(1);
     ah_status status;
     if ((entry.flags & AH_PLUGIN_CONCURRENT_INVOKE) != 0) {
-        status = entry.invoke(state_->instance, raw, &args);
+        status = entry.invoke(state_->instance, call.get(), &args);
     } else {
         std::lock_guard lock(state_->invoke_mutex);
-        status = entry.invoke(state_->instance, raw, &args);
+        status = entry.invoke(state_->instance, call.get(), &args);
     }
-    // `call` still holds the object, so `raw` is valid even if the plugin completed it.
-    if (status < 0) {
-        finish_call(raw, status, nullptr, 0, ("invoke refused the call: " + status_name(status)).c_str());
-    } else if (status != AH_PENDING) {
-        finish_call(raw, AH_ERR_INTERNAL, nullptr, 0, "invoke returned AH_OK without completing the call");
+
+    // Outside the plugin now: deliver a result that arrived inside invoke, or
+    // settle a call the plugin neither completed nor kept.
+    if (status != AH_OK && status != AH_PENDING) {
+        finish_call(call.get(), AH_ERR_INTERNAL, nullptr, 0,
+                    ("invoke returned " + status_name(status) + " without completing the call").c_str(), false);
+    }
+    std::optional<CallResult> deferred;
+    std::shared_ptr<ah_call> keep;
+    bool completed;
+    {
+        std::lock_guard lock(call->mutex);
+        call->inside_invoke = false;
+        completed = call->completed;
+        if (call->deferred) {
+            deferred = std::move(call->deferred);
+            keep = std::move(call->self);
+        }
+    }
+    if (deferred) {
+        deliver(std::move(keep), std::move(*deferred), false);
+    } else if (!completed && status == AH_OK) {
+        finish_call(call.get(), AH_ERR_INTERNAL, nullptr, 0, "invoke returned AH_OK without completing the call",
+                    false);
     }
     return handle;
 }

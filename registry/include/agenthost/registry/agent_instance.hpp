@@ -24,6 +24,9 @@ struct CallRequest {
     std::string step;
     std::string idempotency_key;
     uint32_t attempt = 1;
+    //! The host's own per-call data (its run and step), for host services to
+    //! find through request_of(); the registry never looks at it.
+    void* context = nullptr;
 };
 
 //! How a call ended: AH_OK and the output, or a status < 0 and a message.
@@ -53,9 +56,11 @@ public:
                                                          const std::string& config_json, Permissions permissions,
                                                          const ServiceDirectory* services);
 
-    //! Starts a call. `done` runs exactly once, on whichever thread the plugin
-    //! completes on (possibly this one, before invoke returns). The instance
-    //! stays alive until every call of it has completed.
+    //! Starts a call. `done` runs exactly once: on this thread after the
+    //! plugin's invoke has returned when the plugin completed inline, else on
+    //! the thread the plugin completes on. The instance stays alive until
+    //! every call of it has completed, and is never destroyed on a plugin's
+    //! completing thread.
     std::shared_ptr<PendingCall> invoke(CallRequest request, std::function<void(CallResult)> done);
 
     //! invoke, then wait for the result on this thread.
