@@ -97,7 +97,9 @@ std::optional<Facts> frozen_macro(std::string_view name, const std::string& kind
     X("log level", AH_LOG_WARNING)               \
     X("log level", AH_LOG_ERROR)                 \
     X("flag", AH_PLUGIN_CONCURRENT_INVOKE)       \
-    X("extension id", AH_EXT_LOG_V1)
+    X("extension id", AH_EXT_LOG_V1)             \
+    X("extension id", AH_EXT_USAGE_V1)           \
+    X("extension id", AH_EXT_CONTEXT_V1)
 
 // X(STRUCT, IN_1_0): every struct; IN_1_0 is yes or no (a struct added later
 // has no counterpart in the frozen header to name).
@@ -106,7 +108,9 @@ std::optional<Facts> frozen_macro(std::string_view name, const std::string& kind
     X(ah_host, yes)              \
     X(ah_invoke_args, yes)       \
     X(ah_plugin_entry, yes)      \
-    X(ah_log_v1, yes)
+    X(ah_log_v1, yes)            \
+    X(ah_usage_v1, no)           \
+    X(ah_context_v1, no)
 
 // X(STRUCT, MEMBER, C TYPE...): every field and function pointer. Whether the
 // frozen header has the member is found out, not written down.
@@ -141,10 +145,21 @@ std::optional<Facts> frozen_macro(std::string_view name, const std::string& kind
     X(ah_log_v1, reserved, uint32_t)                                                                     \
     X(ah_log_v1, write, void (*)(const ah_host*, const ah_call*, int32_t, const char*, size_t))
 
+// The same for the fields of structs that the frozen 1.0 header does not have.
+#define AGENTHOST_ABI_FIELDS_OF_LATER_STRUCTS(X)                                                         \
+    X(ah_usage_v1, struct_size, uint32_t)                                                                \
+    X(ah_usage_v1, reserved, uint32_t)                                                                   \
+    X(ah_usage_v1, report, void (*)(const ah_host*, const ah_call*, const char*, uint64_t, uint64_t, uint64_t)) \
+    X(ah_context_v1, struct_size, uint32_t)                                                              \
+    X(ah_context_v1, reserved, uint32_t)                                                                 \
+    X(ah_context_v1, read, ah_status (*)(const ah_host*, const ah_call*, const char*, ah_json_sink, void*)) \
+    X(ah_context_v1, write, ah_status (*)(const ah_host*, const ah_call*, const char*, const char*, size_t))
+
 // X(TYPE, IN_1_0, C TYPE...): every typedef that is not a struct.
 #define AGENTHOST_ABI_TYPES(X)                                       \
     X(ah_status, yes, int32_t)                                       \
-    X(ah_plugin_entry_fn, yes, const ah_plugin_entry* (*)(void))
+    X(ah_plugin_entry_fn, yes, const ah_plugin_entry* (*)(void))    \
+    X(ah_json_sink, no, void (*)(void*, const char*, size_t))
 
 // The written types are the real ones: in sdk.h...
 #define AGENTHOST_ABI_CHECK_FIELD_TYPE(S, m, ...) \
@@ -152,6 +167,7 @@ std::optional<Facts> frozen_macro(std::string_view name, const std::string& kind
 #define AGENTHOST_ABI_CHECK_TYPE(T, in_1_0, ...) \
     static_assert(std::is_same_v<T, __VA_ARGS__>, #T " is not the type the test lists");
 AGENTHOST_ABI_FIELDS(AGENTHOST_ABI_CHECK_FIELD_TYPE)
+AGENTHOST_ABI_FIELDS_OF_LATER_STRUCTS(AGENTHOST_ABI_CHECK_FIELD_TYPE)
 AGENTHOST_ABI_TYPES(AGENTHOST_ABI_CHECK_TYPE)
 static_assert(!is_complete<ah_call>, "ah_call must stay opaque");
 
@@ -212,6 +228,11 @@ HeaderItems header_items() {
             }                                                                                                   \
         }());
     AGENTHOST_ABI_FIELDS(AGENTHOST_ABI_COLLECT_FIELD)
+#define AGENTHOST_ABI_COLLECT_LATER_FIELD(S, m, ...)                                                       \
+    add(items, #S "." #m,                                                                                  \
+        Facts{field_kind<decltype(S::m)>(), text_of(offsetof(S, m)), text_of(sizeof(S::m)), #__VA_ARGS__}, \
+        std::nullopt);
+    AGENTHOST_ABI_FIELDS_OF_LATER_STRUCTS(AGENTHOST_ABI_COLLECT_LATER_FIELD)
 
 #define AGENTHOST_ABI_FROZEN_TYPE_yes(T, ...) std::optional<Facts>(Facts{"type", "-", text_of(sizeof(v1_0::T)), #__VA_ARGS__})
 #define AGENTHOST_ABI_FROZEN_TYPE_no(T, ...) std::optional<Facts>()

@@ -67,6 +67,13 @@ static_assert(offsetof(ah_log_v1, struct_size) == 0);
 static_assert(offsetof(ah_log_v1, reserved) == 4);
 static_assert(offsetof(ah_log_v1, write) == 8);
 
+// ------------------------------------------------ ah_usage_v1, ah_context_v1
+static_assert(sizeof(ah_usage_v1) == 16 && alignof(ah_usage_v1) == 8);
+static_assert(offsetof(ah_usage_v1, report) == 8);
+static_assert(sizeof(ah_context_v1) == 24 && alignof(ah_context_v1) == 8);
+static_assert(offsetof(ah_context_v1, read) == 8);
+static_assert(offsetof(ah_context_v1, write) == 16);
+
 // ----------------------------------- the entry's 1.0 prefix, field by field
 // Same offset and same size for every field the 1.0 entry has, and the 1.0
 // entry ends exactly where the first 1.1 field begins.

@@ -199,6 +199,45 @@ typedef struct ah_log_v1 {
                   size_t size);
 } ah_log_v1;
 
+/* "ah.usage/1" (added in 1.1): report what a model call used. The host
+ * prices it from the config's price table and charges the run's token and
+ * cost budgets. Always available. */
+#define AH_EXT_USAGE_V1 "ah.usage/1"
+typedef struct ah_usage_v1 {
+    uint32_t struct_size;
+    uint32_t reserved;
+    /* Report one model call made for `call`. `model` is borrowed. May be
+     * called several times per call; the amounts add up. [any-thread, until
+     * `complete` for `call` returns] */
+    void (*report)(const ah_host *host, const ah_call *call, const char *model, uint64_t input_tokens,
+                   uint64_t output_tokens, uint64_t cached_input_tokens);
+} ah_usage_v1;
+
+/* "ah.context/1" (added in 1.1): read and write the run's state directly,
+ * within the context permissions granted to the agent. Needs a grant. */
+#define AH_EXT_CONTEXT_V1 "ah.context/1"
+
+/* Receives JSON from `ah_context_v1.read`; `json` is borrowed for the call. */
+typedef void (*ah_json_sink)(void *user, const char *json, size_t size);
+
+typedef struct ah_context_v1 {
+    uint32_t struct_size;
+    uint32_t reserved;
+    /* Pass the JSON at `pointer` (a JSON pointer into run state) to `sink`.
+     * AH_ERR_PERMISSION_DENIED unless the pointer is within a granted read;
+     * AH_ERR_INVALID_ARGUMENT when nothing is there. [any-thread, until
+     * `complete` for `call` returns] */
+    ah_status (*read)(const ah_host *host, const ah_call *call, const char *pointer, ah_json_sink sink,
+                      void *user);
+    /* Set the JSON at `pointer` in run state, applied when the call succeeds.
+     * AH_ERR_PERMISSION_DENIED unless the pointer is within a granted write
+     * and inside the state key that the calling step owns;
+     * AH_ERR_INVALID_ARGUMENT when `json` does not parse. [any-thread, until
+     * `complete` for `call` returns] */
+    ah_status (*write)(const ah_host *host, const ah_call *call, const char *pointer, const char *json,
+                       size_t size);
+} ah_context_v1;
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
