@@ -94,7 +94,37 @@ public:
     void log(LogLevel level, std::string_view message) const noexcept { host_.log(level, message, call_); }
     ah_call* call() const noexcept { return call_; }
 
+    //! Report one model call's usage (ah.usage/1); the host prices it and charges the run.
+    void report_usage(const char* model, uint64_t input_tokens, uint64_t output_tokens,
+                      uint64_t cached_input_tokens = 0) const noexcept {
+        if (const auto* usage = host_.extension<ah_usage_v1>(AH_EXT_USAGE_V1)) {
+            usage->report(host_.raw(), call_, model, input_tokens, output_tokens, cached_input_tokens);
+        }
+    }
+
+    //! Run state at `pointer` as JSON text (ah.context/1); the status says why not when it fails.
+    ah_status read_state(const char* pointer, std::string& json) const {
+        const auto* context = host_.extension<ah_context_v1>(AH_EXT_CONTEXT_V1);
+        if (context == nullptr) return AH_ERR_PERMISSION_DENIED;
+        json.clear();
+        return context->read(host_.raw(), call_, pointer, &append_to, &json);
+    }
+
+    //! Set run state at `pointer` (ah.context/1), applied when this call succeeds.
+    ah_status write_state(const char* pointer, std::string_view json) const noexcept {
+        const auto* context = host_.extension<ah_context_v1>(AH_EXT_CONTEXT_V1);
+        if (context == nullptr) return AH_ERR_PERMISSION_DENIED;
+        return context->write(host_.raw(), call_, pointer, json.data(), json.size());
+    }
+
 private:
+    static void append_to(void* user, const char* json, std::size_t size) noexcept {
+        try {
+            static_cast<std::string*>(user)->append(json, size);
+        } catch (...) {
+            // Out of memory: the caller sees a truncated (unparseable) document.
+        }
+    }
     static std::string_view text(const char* s) noexcept { return s ? std::string_view(s) : std::string_view(); }
     HostApi host_;
     ah_call* call_;
