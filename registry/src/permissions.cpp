@@ -96,7 +96,9 @@ Result<Permissions> Permissions::from_json(const json::value& value, std::string
             return Error{base + '/' + escape_token(key),
                          "unknown permission \"" + std::string(key) + "\": expected network, secrets, context or services", {}};
     }
-    if (auto e = read_strings(*obj, "network", base, p.network, "URL patterns such as \"https://api.example.com/*\"", non_empty)) return *e;
+    if (auto e = read_strings(*obj, "network", base, p.network,
+                              "URL patterns scheme://host[:port][/path] such as \"https://api.example.com/*\"",
+                              is_url_pattern)) return *e;
     if (auto e = read_strings(*obj, "secrets", base, p.secrets, "secret names", non_empty)) return *e;
     if (auto e = read_strings(*obj, "services", base, p.services, "service ids such as \"ah.http/1\"", non_empty)) return *e;
     if (const auto* context = obj->if_contains("context")) {
@@ -122,7 +124,7 @@ json::value Permissions::to_json() const {
 }
 
 bool Permissions::allows_url(std::string_view url) const noexcept {
-    return std::any_of(network.begin(), network.end(), [&](const std::string& p) { return glob_matches(p, url); });
+    return std::any_of(network.begin(), network.end(), [&](const std::string& p) { return url_pattern_matches(p, url); });
 }
 
 bool Permissions::allows_secret(std::string_view name) const noexcept {
@@ -141,7 +143,7 @@ bool is_baseline_service(std::string_view id) noexcept { return id == "ah.log/1"
 
 Result<Permissions> effective_permissions(const Permissions& requested, const Permissions& granted, std::string_view where) {
     const auto same = [](const std::string& r, const std::string& g) { return r == g; };
-    const auto url = [](const std::string& r, const std::string& g) { return glob_matches(r, g); };
+    const auto url = [](const std::string& r, const std::string& g) { return url_pattern_covers(r, g); };
     const auto below = [](const std::string& r, const std::string& g) { return at_or_below(g, r); };
     Permissions effective;
     std::string problems;

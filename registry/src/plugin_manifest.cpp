@@ -76,7 +76,8 @@ Result<PluginManifest> PluginManifest::parse(std::string_view text) {
         if (schema) {
             out = std::make_shared<const JsonSchema>(std::move(schema).value());
         } else {
-            problems += "\n  at /" + std::string(key) + ": " + schema.error().message;
+            // The schema's own Error points inside the schema; prefix where the schema is.
+            problems += "\n  at /" + std::string(key) + schema.error().where + ": " + schema.error().message;
         }
     };
     compile("config_schema", m.config_schema);

@@ -1,7 +1,6 @@
 // registry.cpp: scanning plugin directories, resolving versions and creating agents.
 #include <agenthost/registry/nearest_name.hpp>
 #include <agenthost/registry/registry.hpp>
-#include <agenthost/registry/sha256.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -110,14 +109,11 @@ Result<std::shared_ptr<AgentInstance>> Registry::create_agent(const AgentSpec& s
     const std::shared_ptr<PluginLibrary>& lib = plugin.value();
     const std::string who = where + " (" + lib->id() + ", " + lib->path().string() + ")";
 
-    if (spec.sha256) {
-        auto digest = sha256_file(lib->path());
-        if (!digest) return Error{who, digest.error().to_string(), ""};
-        if (digest.value() != lowercase(*spec.sha256)) {
-            return Error{who, "sha256 pin mismatch: the config pins " + *spec.sha256 + " but the file is " +
-                                  digest.value(),
-                         "the plugin file changed; if the change is intended, update the pin"};
-        }
+    // The digest taken when the file was loaded: the pin vouches for the code that runs.
+    if (spec.sha256 && lib->sha256() != lowercase(*spec.sha256)) {
+        return Error{who, "sha256 pin mismatch: the config pins " + *spec.sha256 + " but the loaded file is " +
+                              lib->sha256(),
+                     "the plugin file changed; if the change is intended, update the pin"};
     }
 
     auto violations = lib->manifest().config_schema->validate(spec.config);

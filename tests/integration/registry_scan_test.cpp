@@ -38,22 +38,31 @@ BOOST_AUTO_TEST_CASE(good_plugins_load_beside_broken_ones) {
     BOOST_TEST(loaded(registry, "fixture-older-minor"));
     BOOST_TEST(loaded(registry, "fixture-libcxx"));
     BOOST_TEST(!loaded(registry, "fixture-bad-manifest"));
-    BOOST_TEST(registry.refusals().size() == 4u);
+    BOOST_TEST(registry.refusals().size() == 8u);
 }
 
 struct RefusalCase {
     const char* file;
     const char* reason_contains;
+    const char* plugin;  // what PluginRefusal::plugin must say: "" when the file cannot name its plugin
 };
 
 BOOST_AUTO_TEST_CASE(every_refusal_names_the_file_and_the_reason) {
     Registry registry({{fixture_dir()}, nullptr});
     registry.scan();
     const RefusalCase cases[] = {
-        {"fixture-bad-manifest", "does not match the manifest schema"},
-        {"fixture-wrong-major", "a different major version is incompatible"},
-        {"fixture-newer-minor", "newer than this host's ABI"},
-        {"fixture-no-entry", "does not export the entry symbol ah_plugin_entry_v1"},
+        // Its manifest lacks "version", so the name is all it can say.
+        {"fixture-bad-manifest", "does not match the manifest schema", "fixture-bad-manifest"},
+        // A different major version may lay the entry out differently: nothing in it is read.
+        {"fixture-wrong-major", "a different major version is incompatible", ""},
+        // A newer 1.x entry still has manifest_json where every 1.x entry has it.
+        {"fixture-newer-minor", "newer than this host's ABI", "fixture-newer-minor@1.0.0"},
+        {"fixture-no-entry", "does not export the entry symbol ah_plugin_entry_v1", ""},
+        {"fixture-missing-dependency", "libagenthost-fixture-gone.so", ""},
+        {"fixture-entry-as-data", "ah_plugin_entry_v1 is not a function", ""},
+        {"fixture-nonzero-reserved", "reserved is 7, but it must be zero", "fixture-nonzero-reserved@1.0.0"},
+        {"fixture-unknown-flags", "flags has bits this host does not know: bits 5, 40 (0x10000000020)",
+         "fixture-unknown-flags@1.0.0"},
     };
     for (const RefusalCase& c : cases) {
         BOOST_TEST_CONTEXT(c.file) {
@@ -61,8 +70,32 @@ BOOST_AUTO_TEST_CASE(every_refusal_names_the_file_and_the_reason) {
             BOOST_TEST_REQUIRE(refusal != nullptr);
             BOOST_TEST(refusal->reason.find(c.reason_contains) != std::string::npos, refusal->reason);
             BOOST_TEST(refusal->file == fixture_file(c.file));
+            BOOST_TEST(refusal->plugin == c.plugin);
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_dependency_is_named_not_reduced_to_an_errno) {
+    Registry registry({{}, nullptr});
+    auto loaded_plugin = registry.load(fixture_file("fixture-missing-dependency"));
+    BOOST_TEST_REQUIRE(!loaded_plugin.ok());
+    const std::string& message = loaded_plugin.error().message;
+    // dlerror() says "libagenthost-fixture-gone.so: cannot open shared object file: ...".
+    BOOST_TEST(message.find("libagenthost-fixture-gone.so: cannot open shared object file") != std::string::npos,
+               message);
+    BOOST_TEST(message.find("Bad file descriptor") == std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_CASE(an_entry_exported_as_data_is_refused_and_never_called) {
+    Registry registry({{}, nullptr});
+    // Calling the data object would have killed this process; refusing it leaves the host running.
+    for (int i = 0; i < 2; ++i) {
+        auto loaded_plugin = registry.load(fixture_file("fixture-entry-as-data"));
+        BOOST_TEST_REQUIRE(!loaded_plugin.ok());
+        BOOST_TEST(loaded_plugin.error().message.find("exported as data") != std::string::npos,
+                   loaded_plugin.error().message);
+    }
+    BOOST_TEST(registry.load(fixture_file("fixture-good")).ok());
 }
 
 BOOST_AUTO_TEST_CASE(bad_manifest_refusal_points_into_the_manifest) {

@@ -1,4 +1,4 @@
-// A sha256 pin in config refuses a plugin file whose bytes have changed.
+// A sha256 pin in config refuses a plugin whose loaded bytes are not the pinned ones.
 #include "fixture_paths.hpp"
 
 #include <agenthost/registry/registry.hpp>
@@ -59,7 +59,19 @@ BOOST_AUTO_TEST_CASE(a_matching_pin_loads_in_any_letter_case) {
     BOOST_TEST(registry.create_agent(pinned_spec(upper)).ok());
 }
 
-BOOST_AUTO_TEST_CASE(a_changed_file_is_refused_with_both_digests) {
+BOOST_AUTO_TEST_CASE(the_loaded_digest_is_the_files_digest) {
+    CopiedPlugin copy;
+    Registry registry({{copy.dir}, nullptr});
+    registry.scan();
+    BOOST_TEST_REQUIRE(registry.plugins().size() == 1u);
+    const auto digest = sha256_file(copy.file);
+    BOOST_TEST_REQUIRE(digest.ok(), why(digest));
+    BOOST_TEST(registry.plugins()[0]->sha256() == digest.value());
+    // The pin is checked against that digest, the one taken when the file was loaded.
+    BOOST_TEST(registry.create_agent(pinned_spec(registry.plugins()[0]->sha256())).ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_file_changed_before_loading_is_refused_with_both_digests) {
     CopiedPlugin copy;
     const std::string pinned = sha256_file(copy.file).value();
     {
@@ -73,6 +85,7 @@ BOOST_AUTO_TEST_CASE(a_changed_file_is_refused_with_both_digests) {
     Registry registry({{copy.dir}, nullptr});
     registry.scan();
     BOOST_TEST_REQUIRE(registry.plugins().size() == 1u);  // it still loads: only the pin refuses it
+    BOOST_TEST(registry.plugins()[0]->sha256() == actual);
     auto agent = registry.create_agent(pinned_spec(pinned));
     BOOST_TEST_REQUIRE(!agent.ok());
     const Error& error = agent.error();

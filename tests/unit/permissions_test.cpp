@@ -73,6 +73,8 @@ BOOST_AUTO_TEST_CASE(wrong_types_name_the_pointer_and_the_expectation) {
         {R"({"network": "https://a.test/*"})", "/permissions/network", "expected an array of URL patterns"},
         {R"({"network": ["https://a.test/*", 7]})", "/permissions/network/1", "expected URL patterns"},
         {R"({"network": [""]})", "/permissions/network/0", "expected URL patterns"},
+        {R"({"network": ["api.example.com/*"]})", "/permissions/network/0", "scheme://host[:port][/path]"},
+        {R"({"network": ["https://user@api.example.com/*"]})", "/permissions/network/0", "expected URL patterns"},
         {R"({"secrets": [null]})", "/permissions/secrets/0", "expected secret names"},
         {R"({"services": {}})", "/permissions/services", "expected an array of service ids"},
         {R"({"context": ["/a"]})", "/permissions/context", "expected an object with read and write"},
@@ -100,6 +102,10 @@ BOOST_AUTO_TEST_CASE(access_checks) {
     BOOST_TEST(p.allows_url("https://eu.cdn.test/x.png"));
     BOOST_TEST(!p.allows_url("https://api.example.com/v2/search"));
     BOOST_TEST(!p.allows_url("https://evil.example/"));
+    // '*' stays inside the part it is written in: these only look like the patterns.
+    BOOST_TEST(!p.allows_url("https://evil.example/x.cdn.test/y"));
+    BOOST_TEST(!p.allows_url("https://eu.cdn.test@evil.example/"));
+    BOOST_TEST(!p.allows_url("https://api.example.com/v1/../admin"));
 
     BOOST_TEST(p.allows_secret("KEY"));
     BOOST_TEST(!p.allows_secret("KEY2"));
@@ -181,6 +187,17 @@ BOOST_AUTO_TEST_CASE(a_broader_url_grant_is_not_covered_by_a_narrower_request) {
     BOOST_TEST(effective.error().message ==
                "grant network \"https://api.example.com/*\" is not requested by the manifest "
                "(it requests: \"https://api.example.com/v1/*\", \"https://b.test/*\")");
+}
+
+BOOST_AUTO_TEST_CASE(a_url_grant_that_only_looks_covered_is_not) {
+    Permissions requested, granted;
+    requested.network = {"https://*.example.com/*"};
+    granted.network = {"https://evil.com/x.example.com/*", "https://a.example.com/*"};
+    const auto effective = agenthost::effective_permissions(requested, granted, "");
+    BOOST_TEST_REQUIRE(!effective.ok());
+    BOOST_TEST(effective.error().message ==
+               "grant network \"https://evil.com/x.example.com/*\" is not requested by the manifest "
+               "(it requests: \"https://*.example.com/*\")");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

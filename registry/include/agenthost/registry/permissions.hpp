@@ -14,7 +14,7 @@ namespace agenthost {
 //! One set of permissions. The manifest's requests, the config's grants and
 //! the effective permissions all have this shape.
 struct Permissions {
-    std::vector<std::string> network;        //!< URL glob patterns
+    std::vector<std::string> network;        //!< URL patterns, matched by url_pattern_matches()
     std::vector<std::string> secrets;        //!< secret names
     std::vector<std::string> context_read;   //!< JSON pointers into run state
     std::vector<std::string> context_write;  //!< JSON pointers into run state
@@ -38,7 +38,8 @@ struct Permissions {
 bool is_baseline_service(std::string_view id) noexcept;
 
 //! requested ∩ granted. Every grant must be covered by a request (a URL
-//! pattern the request's pattern matches, the same secret or service, the
+//! pattern the request's pattern covers part by part, see url_pattern_covers(),
+//! the same secret or service, the
 //! same JSON pointer or one below it); each grant that is not is reported,
 //! all of them in one Error.
 Result<Permissions> effective_permissions(const Permissions& requested, const Permissions& granted,

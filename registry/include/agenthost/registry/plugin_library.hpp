@@ -17,13 +17,20 @@ namespace agenthost {
 class PluginLibrary {
 public:
     //! Checks `file` (it must export the entry symbol) without running it,
-    //! loads it (RTLD_NOW | RTLD_LOCAL), negotiates the ABI and parses the
-    //! manifest. Every Error names the file and, once known, the plugin;
-    //! `plugin_id`, when given, receives "name@version" as soon as it is known.
+    //! hashes it, loads it (RTLD_NOW | RTLD_LOCAL), checks that the entry
+    //! symbol is code, negotiates the ABI and parses the manifest. Every Error
+    //! names the file and, once known, the plugin. `plugin_id`, when given,
+    //! receives "name@version" (or "name") whenever the manifest names it, even
+    //! when the plugin is refused: a manifest that breaks the schema, or an
+    //! ABI 1.x entry this host will not take. Only a wrong major version, whose
+    //! layout is unknown, stays unnamed.
     static Result<std::shared_ptr<PluginLibrary>> open(const std::filesystem::path& file,
                                                        std::string* plugin_id = nullptr);
 
     const std::filesystem::path& path() const noexcept;
+    //! The SHA-256 of the file (64 lowercase hex digits), computed just before
+    //! it was loaded: the bytes a sha256 pin is checked against.
+    const std::string& sha256() const noexcept;
     const PluginManifest& manifest() const noexcept;
     //! The plugin's entry, with every field beyond its struct_size zeroed.
     const ah_plugin_entry& entry() const noexcept;

@@ -12,6 +12,7 @@ struct Error {
     std::string where;    //!< e.g. "plugins/kb-search.so" or "config.json:12:5 /agents/triage"
     std::string message;  //!< what was wrong and what was expected
     std::string hint;     //!< what to do about it; may be empty
+    std::string pointer = {};  //!< JSON pointer into the input at fault (e.g. "/config/suffix"), when known
 
     std::string to_string() const {
         std::string s = where.empty() ? message : where + ": " + message;
