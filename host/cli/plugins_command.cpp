@@ -126,16 +126,34 @@ json::value schema_of(const PluginManifest& manifest, const std::shared_ptr<cons
 
 // ------------------------------------------------------------------ list
 
+// The requested permissions on one line, for the list:
+// "network https://api.example.com/*; secrets KEY; context read /a, write /b; services ah.http/1".
+std::string permissions_summary(const Permissions& p) {
+    std::vector<std::string> parts;
+    const auto add = [&](std::string_view label, const std::vector<std::string>& values) {
+        if (!values.empty()) parts.push_back(std::string(label) + ' ' + join(values, ", ", ""));
+    };
+    add("network", p.network);
+    add("secrets", p.secrets);
+    std::vector<std::string> context;
+    if (!p.context_read.empty()) context.push_back("read " + join(p.context_read, ", ", ""));
+    if (!p.context_write.empty()) context.push_back("write " + join(p.context_write, ", ", ""));
+    add("context", context);
+    add("services", p.services);
+    return join(parts, "; ", "none");
+}
+
 void print_list_text(std::ostream& out, const Registry& registry, const std::vector<fs::path>& dirs) {
     struct Row {
         std::string name, version, abi, flags, file, description;
+        std::string permissions;  // the indented line under the row; empty for the header
     };
     std::vector<Row> rows;
-    rows.push_back({"NAME", "VERSION", "ABI", "FLAGS", "FILE", "DESCRIPTION"});
+    rows.push_back({"NAME", "VERSION", "ABI", "FLAGS", "FILE", "DESCRIPTION", ""});
     for (const auto& plugin : registry.plugins()) {
         const PluginManifest& m = plugin->manifest();
         rows.push_back({m.name, m.version.to_string(), abi_of(*plugin), join(flag_names(plugin->flags()), ",", "-"),
-                        plugin->path().string(), m.description});
+                        plugin->path().string(), m.description, permissions_summary(m.requested)});
     }
     if (registry.plugins().empty()) {
         std::vector<std::string> names;
@@ -151,6 +169,7 @@ void print_list_text(std::ostream& out, const Registry& registry, const std::vec
             const std::string* cells[5] = {&row.name, &row.version, &row.abi, &row.flags, &row.file};
             for (std::size_t i = 0; i < 5; ++i) out << *cells[i] << std::string(widths[i] - cells[i]->size() + 2, ' ');
             out << row.description << '\n';
+            if (!row.permissions.empty()) out << "    permissions: " << row.permissions << '\n';
         }
     }
     if (!registry.refusals().empty()) {
@@ -327,7 +346,7 @@ std::vector<Command> plugins_commands() {
                                 "search DIR first (repeatable); then AGENTHOST_PLUGIN_PATH, then the default", true};
     const OptionSpec json_output{"--json", "", "print one JSON document instead of text"};
     return {
-        Command{{"plugins", "list"}, "", "list the plugins found, and each file refused with its reason",
+        Command{{"plugins", "list"}, "", "list the plugins and their permissions, and each file refused and why",
                 {plugin_dir, json_output}, 0, 0, &run_list},
         Command{{"plugins", "inspect"}, "NAME[@CONSTRAINT]|PATH",
                 "show one plugin's manifest, permissions, schemas and sha256", {plugin_dir, json_output}, 1, 1,

@@ -151,6 +151,43 @@ BOOST_AUTO_TEST_CASE(list_text_has_the_same_content_as_json) {
     }
 }
 
+// The line under each plugin's row lists the permissions its manifest requests.
+BOOST_AUTO_TEST_CASE(list_text_shows_each_plugins_permissions_under_it) {
+    const json::object list = list_json();
+    const CliOutcome r = run_cli({"plugins", "list", "--plugin-dir", fixture_dir});
+    BOOST_TEST_INFO("stderr: " << r.err);
+    BOOST_REQUIRE_EQUAL(r.exit_code, 0);
+
+    const auto line_after = [&](const std::string& file) {
+        const auto row_end = r.out.find('\n', r.out.find(file));
+        BOOST_REQUIRE(row_end != std::string::npos);
+        return first_line(std::string_view(r.out).substr(row_end + 1));
+    };
+
+    // fixture-good requests one permission of each kind, all on one line.
+    const json::object* good = find_plugin(list, "fixture-good");
+    BOOST_REQUIRE(good != nullptr);
+    BOOST_TEST(line_after(std::string(good->at("file").as_string())) ==
+               "    permissions: network https://api.example.com/*; secrets EXAMPLE_KEY; "
+               "context read /ticket, write /answer; services ah.http/1");
+
+    bool saw_none = false;
+    for (const json::value& p : list.at("plugins").as_array()) {
+        const json::object& plugin = p.as_object();
+        BOOST_TEST_CONTEXT(plugin.at("name").as_string()) {
+            const std::string line = line_after(std::string(plugin.at("file").as_string()));
+            BOOST_TEST(line.starts_with("    permissions: "), line);
+            const auto requested = permission_strings(plugin.at("permissions"));
+            if (requested.empty()) {
+                BOOST_TEST(line == "    permissions: none");
+                saw_none = true;
+            }
+            for (const std::string& permission : requested) BOOST_TEST(contains(line, permission), permission);
+        }
+    }
+    BOOST_TEST(saw_none, "some fixture requests no permissions, and the list says 'none' for it");
+}
+
 BOOST_AUTO_TEST_CASE(inspect_shows_permissions_and_the_files_sha256) {
     const json::object list = list_json();
     const json::object* good = find_plugin(list, "fixture-good");
