@@ -40,5 +40,7 @@ struct Command {
 
 //! The `plugins` group: list, inspect.
 std::vector<Command> plugins_commands();
+//! validate, run, test-agent.
+std::vector<Command> workflow_commands();
 
 }  // namespace agenthost::cli

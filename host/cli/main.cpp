@@ -27,7 +27,11 @@ std::vector<OptionSpec> global_options() {
     };
 }
 
-std::vector<Command> all_commands() { return plugins_commands(); }
+std::vector<Command> all_commands() {
+    std::vector<Command> commands = workflow_commands();
+    for (Command& c : plugins_commands()) commands.push_back(std::move(c));
+    return commands;
+}
 
 std::string synopsis(const Command& command) {
     std::string s = "agenthost";
@@ -107,7 +111,10 @@ std::vector<std::string_view> subcommand_names(const std::vector<Command>& comma
 
 const Command* find_command(const std::vector<Command>& commands, std::string_view group, std::string_view sub) {
     for (const Command& c : commands) {
-        if (c.words.size() == 2 && c.words[0] == group && c.words[1] == sub) return &c;
+        if (sub.empty() ? c.words.size() == 1 && c.words[0] == group
+                        : c.words.size() == 2 && c.words[0] == group && c.words[1] == sub) {
+            return &c;
+        }
     }
     return nullptr;
 }
@@ -199,25 +206,31 @@ private:
             groups.push_back("help");
             throw UsageError("unknown command '" + group + "'." + did_you_mean(group, groups));
         }
-        const auto subs = subcommand_names(commands_, group);
-        if (words.size() < 2 || words[1].starts_with("-")) {
-            if (words.size() >= 2 && (words[1] == "--help" || words[1] == "-h")) {
-                print_group_help(out_, group);
-                return exit_ok;
-            }
-            throw UsageError("'" + group + "' needs a subcommand: " + joined(subs) + ".");
-        }
-        const Command* command = find_command(commands_, group, words[1]);
+        // A command is one word ("run") or a group and a subcommand ("plugins list").
+        const Command* command = find_command(commands_, group, "");
+        std::size_t consumed = 1;
         if (command == nullptr) {
-            throw UsageError("unknown command '" + group + " " + words[1] + "'; '" + group + "' has " + joined(subs) +
-                             "." + did_you_mean(words[1], subs));
+            const auto subs = subcommand_names(commands_, group);
+            if (words.size() < 2 || words[1].starts_with("-")) {
+                if (words.size() >= 2 && (words[1] == "--help" || words[1] == "-h")) {
+                    print_group_help(out_, group);
+                    return exit_ok;
+                }
+                throw UsageError("'" + group + "' needs a subcommand: " + joined(subs) + ".");
+            }
+            command = find_command(commands_, group, words[1]);
+            if (command == nullptr) {
+                throw UsageError("unknown command '" + group + " " + words[1] + "'; '" + group + "' has " +
+                                 joined(subs) + "." + did_you_mean(words[1], subs));
+            }
+            consumed = 2;
         }
         current_ = command;
 
         auto options = command->options;
         const auto globals = global_options();
         options.insert(options.end(), globals.begin(), globals.end());
-        const Arguments parsed = Arguments::parse(words.subspan(2), options);
+        const Arguments parsed = Arguments::parse(words.subspan(consumed), options);
         if (parsed.has("--help")) {
             print_command_help(out_, *command);
             return exit_ok;

@@ -1,4 +1,5 @@
 // host_services.cpp: the C entry points of the host services, and the lookup by id.
+#include <agenthost/host/call_context.hpp>
 #include <agenthost/host/host_services.hpp>
 
 #include <agenthost/registry/agent_instance.hpp>
@@ -51,10 +52,66 @@ constexpr ah_log_v1 log_v1 = {
     &log_write,
 };
 
+// The engine's view of the call, when the call came from the engine.
+CallContext* context_of(const ah_call* call) noexcept {
+    const CallRequest* request = AgentInstance::request_of(call);
+    return request != nullptr ? static_cast<CallContext*>(request->context) : nullptr;
+}
+
+void usage_report(const ah_host* host, const ah_call* call, const char* model, uint64_t input_tokens,
+                  uint64_t output_tokens, uint64_t cached_input_tokens) noexcept {
+    try {
+        if (AgentInstance::from_host(host) == nullptr) return;
+        if (CallContext* context = context_of(call)) {
+            context->add_usage(model != nullptr ? model : "", input_tokens, output_tokens, cached_input_tokens);
+        }
+    } catch (...) {
+        // Usage that cannot be recorded is lost, not thrown into the plugin.
+    }
+}
+
+ah_status context_read(const ah_host* host, const ah_call* call, const char* pointer, ah_json_sink sink,
+                       void* user) noexcept {
+    try {
+        const AgentInstance* instance = AgentInstance::from_host(host);
+        CallContext* context = context_of(call);
+        if (instance == nullptr || context == nullptr || pointer == nullptr || sink == nullptr) {
+            return AH_ERR_INVALID_ARGUMENT;
+        }
+        if (!instance->permissions().allows_read(pointer)) return AH_ERR_PERMISSION_DENIED;
+        std::string json;
+        const ah_status status = context->read_state(pointer, json);
+        if (status == AH_OK) sink(user, json.data(), json.size());
+        return status;
+    } catch (...) {
+        return AH_ERR_INTERNAL;
+    }
+}
+
+ah_status context_write(const ah_host* host, const ah_call* call, const char* pointer, const char* json,
+                        std::size_t size) noexcept {
+    try {
+        const AgentInstance* instance = AgentInstance::from_host(host);
+        CallContext* context = context_of(call);
+        if (instance == nullptr || context == nullptr || pointer == nullptr || json == nullptr) {
+            return AH_ERR_INVALID_ARGUMENT;
+        }
+        if (!instance->permissions().allows_write(pointer)) return AH_ERR_PERMISSION_DENIED;
+        return context->write_state(pointer, std::string_view(json, size));
+    } catch (...) {
+        return AH_ERR_INTERNAL;
+    }
+}
+
+constexpr ah_usage_v1 usage_v1 = {sizeof(ah_usage_v1), 0u, &usage_report};
+constexpr ah_context_v1 context_v1 = {sizeof(ah_context_v1), 0u, &context_read, &context_write};
+
 }  // namespace
 
 const void* HostServices::find(std::string_view id) const noexcept {
     if (id == AH_EXT_LOG_V1) return &log_v1;
+    if (id == AH_EXT_USAGE_V1) return &usage_v1;
+    if (id == AH_EXT_CONTEXT_V1) return &context_v1;
     return nullptr;
 }
 

@@ -1,0 +1,91 @@
+// agenthost/host.hpp: the embedding API. A product creates a Host, loads a
+// workflow config, and runs it, synchronously or not:
+//
+//     agenthost::Host host({.plugin_dirs = {"/opt/agenthost/lib/agenthost/plugins"}});
+//     auto loaded = host.load("config/support.json");
+//     if (auto* issues = std::get_if<agenthost::ConfigIssues>(&loaded)) { /* print them */ }
+//     auto workflow = std::get<std::shared_ptr<const agenthost::Workflow>>(loaded);
+//     agenthost::RunResult result = host.run(workflow, boost::json::parse(R"({"body": "..."})"));
+//
+// Workflows must not outlive the Host that loaded them.
+#pragma once
+
+#include <agenthost/host/config_issue.hpp>
+#include <agenthost/host/logging.hpp>
+#include <agenthost/host/run_result.hpp>
+#include <agenthost/host/workflow.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace agenthost {
+
+struct HostOptions {
+    //! Searched before the directories a workflow config names itself.
+    std::vector<std::filesystem::path> plugin_dirs;
+    //! Worker threads for synchronous plugin calls and the engine; 0: the machine's cores, at least 2.
+    std::size_t worker_threads = 0;
+    //! Append one JSON line per span (run, step, attempt) to this file.
+    std::optional<std::filesystem::path> trace_file;
+    //! An agent output larger than this fails its attempt.
+    std::size_t max_output_bytes = 16 * 1024 * 1024;
+};
+
+using LoadResult = std::variant<std::shared_ptr<const Workflow>, ConfigIssues>;
+
+//! What `agenthost test-agent` reports: one agent, called once, outside any workflow.
+struct AgentTestReport {
+    std::string plugin;  //!< name@version
+    bool ok = false;
+    ah_status status = AH_ERR_INTERNAL;
+    boost::json::value output;
+    std::vector<std::string> problems;  //!< config, input or output that broke the manifest, or the call's error
+    std::chrono::microseconds latency{0};
+    uint64_t input_tokens = 0;
+    uint64_t output_tokens = 0;
+    uint64_t cached_input_tokens = 0;
+};
+
+class Host {
+public:
+    //! Throws std::runtime_error when it cannot start (e.g. the trace file cannot be opened).
+    explicit Host(HostOptions options = {});
+    //! Waits for the runs in flight.
+    ~Host();
+    Host(const Host&) = delete;
+    Host& operator=(const Host&) = delete;
+
+    //! Reads, checks and compiles a workflow config; every problem at once.
+    LoadResult load(const std::filesystem::path& config) const;
+
+    //! Runs a workflow to its end and returns the result.
+    RunResult run(const std::shared_ptr<const Workflow>& workflow, boost::json::value input);
+    //! Starts a run; `done` is called once, on a worker thread. Returns the run id.
+    std::string start(const std::shared_ptr<const Workflow>& workflow, boost::json::value input,
+                      std::function<void(RunResult)> done);
+    //! Starts a run; the future holds its result.
+    std::future<RunResult> start(const std::shared_ptr<const Workflow>& workflow, boost::json::value input);
+
+    //! Calls one agent of plugin `plugin` ("name[@constraint]" or a path to a
+    //! .so) with `config` and `input`, checking both and the output against
+    //! its manifest. Every permission the manifest requests is granted.
+    AgentTestReport test_agent(const std::string& plugin, const boost::json::value& config,
+                               const boost::json::value& input) const;
+
+    const Logger& logger() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agenthost

@@ -1,0 +1,27 @@
+// call_context.hpp: what host services need from the engine about the call
+// they serve. The engine hangs one of these on every call it makes
+// (CallRequest::context); ah.usage/1 and ah.context/1 reach the run through it.
+#pragma once
+
+#include <agenthost/sdk.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace agenthost {
+
+class CallContext {
+public:
+    virtual ~CallContext() = default;
+    //! Adds a model call's usage to the run and prices it.
+    virtual void add_usage(std::string_view model, uint64_t input_tokens, uint64_t output_tokens,
+                           uint64_t cached_input_tokens) = 0;
+    //! The run state at `pointer` as JSON; AH_ERR_INVALID_ARGUMENT when nothing is there.
+    virtual ah_status read_state(std::string_view pointer, std::string& json) = 0;
+    //! Stages a write, applied when the call succeeds; AH_ERR_PERMISSION_DENIED
+    //! outside the key the calling step owns.
+    virtual ah_status write_state(std::string_view pointer, std::string_view json) = 0;
+};
+
+}  // namespace agenthost

@@ -1,0 +1,54 @@
+// engine.hpp: runs compiled workflows. Asynchronous: a run is a chain of
+// callbacks on a bounded worker pool; a plugin that completes later holds no
+// thread while it waits, a synchronous plugin holds one pool thread while it
+// works, and parallel branches really run at the same time.
+#pragma once
+
+#include <agenthost/host/logging.hpp>
+#include <agenthost/host/run_result.hpp>
+#include <agenthost/host/workflow.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace agenthost {
+
+class Tracer;
+
+struct EngineOptions {
+    std::size_t worker_threads = 0;                   //!< 0: the machine's cores, at least 2
+    std::size_t max_output_bytes = 16 * 1024 * 1024;  //!< a larger agent output fails its attempt
+    Tracer* tracer = nullptr;                         //!< spans go here when set; must outlive the engine
+    const Logger* logger = nullptr;                   //!< must outlive the engine; none: no log
+};
+
+class Engine {
+public:
+    explicit Engine(EngineOptions options = {});
+    //! Waits for every run in flight to finish.
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    //! Starts a run; `done` is called once, on a pool thread, when it ends.
+    //! The returned id is the run's correlation id.
+    std::string start(std::shared_ptr<const Workflow> workflow, boost::json::value input,
+                      std::function<void(RunResult)> done);
+
+    //! start, then wait for the result on this thread.
+    RunResult run(std::shared_ptr<const Workflow> workflow, boost::json::value input);
+
+    //! Runs in flight.
+    std::size_t active_runs() const noexcept;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agenthost

@@ -1,0 +1,73 @@
+// workflow.hpp: a workflow compiled against the installed plugins: every
+// agent instantiated, every name resolved to an index, every check done.
+// Immutable once built, except the agents' error budgets, which are shared by
+// all runs of the workflow.
+#pragma once
+
+#include <agenthost/host/config_issue.hpp>
+#include <agenthost/host/error_budget.hpp>
+#include <agenthost/host/switch_router.hpp>
+#include <agenthost/host/workflow_config.hpp>
+#include <agenthost/registry/agent_instance.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace agenthost {
+
+class Registry;
+
+class Workflow {
+public:
+    struct Agent {
+        const AgentConfig* config;
+        std::shared_ptr<AgentInstance> instance;
+        std::vector<std::size_t> fallback;     //!< agent indexes, in order
+        std::unique_ptr<ErrorBudget> budget;   //!< null without an error budget
+    };
+    struct Step {
+        const StepConfig* config;
+        std::size_t index;
+        std::optional<SwitchRouter> router;  //!< switch steps
+    };
+
+    //! Instantiates every agent through `registry` and checks what needs the
+    //! plugins: that each plugin and version is installed, pins, configs,
+    //! grants, and that each fallback's output can stand in for its primary's.
+    //! Every problem is located in the config file.
+    static std::variant<std::shared_ptr<const Workflow>, ConfigIssues> compile(WorkflowConfig config,
+                                                                              const Registry& registry);
+
+    const WorkflowConfig& config() const noexcept { return config_; }
+    const std::string& name() const noexcept { return config_.name; }
+    const std::vector<Agent>& agents() const noexcept { return agents_; }
+    const std::vector<Step>& steps() const noexcept { return steps_; }
+    std::size_t start() const noexcept { return start_; }
+    std::optional<std::size_t> step_index(std::string_view name) const noexcept;
+    std::optional<std::size_t> agent_index(std::string_view name) const noexcept;
+    //! The price of `model`, or nullptr when the config has none.
+    const ModelPrice* price(std::string_view model) const noexcept;
+
+    Workflow(const Workflow&) = delete;
+    Workflow& operator=(const Workflow&) = delete;
+    explicit Workflow(WorkflowConfig config) : config_(std::move(config)) {}
+
+private:
+    WorkflowConfig config_;
+    std::vector<Agent> agents_;
+    std::vector<Step> steps_;
+    std::size_t start_ = 0;
+};
+
+//! Whether output valid against `fallback` is always acceptable where output
+//! valid against `primary` is expected: it requires at least what the primary
+//! requires, and declares the same type for every property both declare.
+//! Returns the first reason it is not, or nothing.
+std::optional<std::string> fallback_incompatibility(const boost::json::value& primary,
+                                                    const boost::json::value& fallback);
+
+}  // namespace agenthost

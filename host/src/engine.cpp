@@ -1,0 +1,459 @@
+// engine.cpp: runs and their steps: the state machine that config describes.
+#include "engine_internal.hpp"
+
+#include <agenthost/host/join.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <future>
+#include <thread>
+
+namespace agenthost {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+using Micros = std::chrono::microseconds;
+
+void run_step(const std::shared_ptr<Run>& run, std::size_t index);
+
+std::size_t pool_size(std::size_t requested) {
+    if (requested != 0) return requested;
+    return std::max<std::size_t>(2, std::thread::hardware_concurrency());
+}
+
+const std::string& step_name(const Run& run, std::size_t index) { return run.step(index).config->name; }
+
+Micros since(SteadyClock::time_point start) {
+    return std::chrono::duration_cast<Micros>(SteadyClock::now() - start);
+}
+
+void finish_run(const std::shared_ptr<Run>& run, bool ok, boost::json::value output, std::optional<RunError> error) {
+    RunResult result;
+    std::vector<std::shared_ptr<AgentCall>> to_cancel;
+    {
+        std::lock_guard lock(run->mutex);
+        if (run->finished) return;
+        run->finished = true;
+        for (auto& weak : run->calls)
+            if (auto call = weak.lock()) to_cancel.push_back(std::move(call));
+        run->calls.clear();
+        result.run_id = run->id;
+        result.workflow = run->workflow->name();
+        result.ok = ok;
+        result.output = std::move(output);
+        result.error = std::move(error);
+        result.steps = std::move(run->records);
+        result.state = run->state.as_object();
+        result.duration = since(run->started);
+        result.tokens = run->tokens;
+        result.cost_usd = run->cost_usd;
+    }
+    for (auto& call : to_cancel) cancel_call(call);  // e.g. parallel branches still running
+
+    Engine::Impl& engine = *run->engine;
+    if (result.error) {
+        engine.log(LogLevel::warning,
+                   "run failed: " + result.error->code + " at step " + result.error->step +
+                       (result.error->agent.empty() ? "" : " (agent " + result.error->agent + ")") + ": " +
+                       result.error->message,
+                   run->tags(result.error->agent, result.error->step));
+    }
+    if (!run->span_id.empty()) {
+        Span span{run->id, run->span_id, "", "run " + result.workflow, "run", run->started_wall,
+                  std::chrono::system_clock::now(), ok, {}};
+        span.attributes["workflow"] = result.workflow;
+        span.attributes["steps"] = result.steps.size();
+        span.attributes["tokens"] = result.tokens;
+        span.attributes["cost_usd"] = result.cost_usd;
+        if (result.error) span.attributes["error"] = result.error->to_json();
+        engine.emit(span);
+    }
+    auto done = std::move(run->done);
+    try {
+        done(std::move(result));
+    } catch (...) {
+        // The embedder's callback must not take the worker down.
+    }
+    std::lock_guard lock(engine.runs_mutex);
+    if (--engine.runs_in_flight == 0) engine.runs_idle.notify_all();
+}
+
+// Records a finished step, emits its span, and moves on to `next` (or ends the run).
+void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord record,
+               std::chrono::system_clock::time_point started_wall, const std::string& span_id) {
+    if (!span_id.empty()) {
+        Span span{run->id, span_id, run->span_id, "step " + record.step, "step", started_wall,
+                  std::chrono::system_clock::now(), record.ok, {}};
+        span.attributes["kind"] = record.kind;
+        if (!record.agent.empty()) span.attributes["agent"] = record.agent;
+        if (!record.plugin.empty()) span.attributes["plugin"] = record.plugin;
+        span.attributes["attempts"] = record.attempts;
+        span.attributes["fallback_used"] = record.fallback_used;
+        if (!record.next.empty()) span.attributes["next"] = record.next;
+        if (!record.error.empty()) span.attributes["error"] = record.error;
+        run->engine->emit(span);
+    }
+    const std::string next = record.next;
+    {
+        std::lock_guard lock(run->mutex);
+        if (run->finished) return;
+        run->records.push_back(std::move(record));
+    }
+    (void)index;
+    auto next_index = run->workflow->step_index(next);
+    if (!next_index) return fail_run(run, RunError{"no_route", step_name(*run, index), "", "no step named " + next});
+    run_step(run, *next_index);
+}
+
+// Sets `pointer` (below a top-level key) in `state`, creating objects on the way.
+void set_at(boost::json::value& state, std::string_view pointer, boost::json::value value) {
+    boost::json::value* at = &state;
+    std::size_t pos = 1;
+    while (pos <= pointer.size()) {
+        std::size_t slash = pointer.find('/', pos);
+        if (slash == std::string_view::npos) slash = pointer.size();
+        std::string key(pointer.substr(pos, slash - pos));
+        for (std::size_t i = 0; (i = key.find('~', i)) != std::string::npos; ++i)
+            key.replace(i, 2, key.compare(i, 2, "~1") == 0 ? "/" : "~");
+        if (!at->is_object()) *at = boost::json::object();
+        at = &at->as_object()[key];
+        pos = slash + 1;
+    }
+    *at = std::move(value);
+}
+
+// The input an agent receives: {field: state[pointer]} for each of the step's
+// reads. When a pointer names nothing, the run fails and nullopt comes back.
+std::optional<boost::json::object> build_input(const std::shared_ptr<Run>& run, std::size_t index,
+                                               const std::vector<InputBinding>& reads) {
+    boost::json::object input;
+    std::string missing;
+    {
+        std::lock_guard lock(run->mutex);
+        for (const InputBinding& read : reads) {
+            boost::system::error_code ec;
+            const boost::json::value* v = run->state.find_pointer(read.pointer, ec);
+            if (v == nullptr) {
+                missing = read.pointer;
+                break;
+            }
+            input[read.field] = *v;
+        }
+    }
+    if (missing.empty()) return input;
+    fail_run(run, RunError{"missing_state", step_name(*run, index), "",
+                           "the step reads " + missing + ", but the run's state has nothing there"});
+    return std::nullopt;
+}
+
+StepRecord record_of(const Run& run, std::size_t index, std::string_view kind) {
+    StepRecord r;
+    r.step = step_name(run, index);
+    r.kind = kind;
+    return r;
+}
+
+void fill(StepRecord& r, const CallOutcome& o) {
+    r.agent = o.agent;
+    r.plugin = o.plugin;
+    r.attempts += o.attempts;
+    r.fallback_used = r.fallback_used || o.fallback_used;
+    r.ok = o.ok;
+    if (!o.ok) r.error = o.error;
+}
+
+// Writes an agent's output (and its ah.context/1 writes) to the key the step owns.
+void write_output(const std::shared_ptr<Run>& run, const std::string& key, CallOutcome& outcome) {
+    std::lock_guard lock(run->mutex);
+    run->state.as_object()[key] = std::move(outcome.output);
+    for (auto& [pointer, json] : outcome.writes) set_at(run->state, pointer, boost::json::parse(json));
+}
+
+struct StepContext {
+    std::size_t index;
+    SteadyClock::time_point started = SteadyClock::now();
+    std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
+    std::string span_id;
+};
+
+void run_agent_step(const std::shared_ptr<Run>& run, const AgentStep& step, StepContext ctx) {
+    auto input = build_input(run, ctx.index, step.reads);
+    if (!input) return;
+    const std::size_t agent = *run->workflow->agent_index(step.agent);
+    call_agent(run, ctx.index, agent, std::move(*input), "", ctx.span_id, [run, &step, ctx](CallOutcome outcome) {
+        StepRecord record = record_of(*run, ctx.index, "agent");
+        fill(record, outcome);
+        record.latency = since(ctx.started);
+        if (!outcome.ok) {
+            return fail_run(run, RunError{outcome.error_code, record.step, step.agent, outcome.error});
+        }
+        write_output(run, step.writes, outcome);
+        record.next = step.next;
+        step_done(run, ctx.index, std::move(record), ctx.started_wall, ctx.span_id);
+    });
+}
+
+void run_switch_step(const std::shared_ptr<Run>& run, const Workflow::Step& step, const SwitchStep& s,
+                     StepContext ctx) {
+    std::string next;
+    {
+        std::lock_guard lock(run->mutex);
+        boost::system::error_code ec;
+        next = step.router->route(run->state.find_pointer(s.on, ec));
+    }
+    StepRecord record = record_of(*run, ctx.index, "switch");
+    record.next = next;
+    record.detail = next == s.default_next ? "default" : "matched a case";
+    record.latency = since(ctx.started);
+    step_done(run, ctx.index, std::move(record), ctx.started_wall, ctx.span_id);
+}
+
+// Collects the branches of one parallel step.
+struct Join {
+    std::mutex mutex;
+    std::vector<BranchOutcome> outcomes;
+    std::vector<StepRecord> records;
+    std::vector<std::shared_ptr<AgentCall>> calls;
+    std::size_t remaining;
+    bool resolved = false;
+};
+
+void run_parallel_step(const std::shared_ptr<Run>& run, const ParallelStep& step, StepContext ctx) {
+    auto join = std::make_shared<Join>();
+    join->outcomes.resize(step.branches.size());
+    join->records.resize(step.branches.size());
+    join->calls.resize(step.branches.size());
+    join->remaining = step.branches.size();
+
+    auto resolve = [run, &step, ctx, join](std::optional<std::size_t> winner) {
+        std::vector<std::shared_ptr<AgentCall>> losers;
+        StepRecord record = record_of(*run, ctx.index, "parallel");
+        JoinResult joined;
+        {
+            std::lock_guard lock(join->mutex);
+            if (join->resolved) return;
+            join->resolved = true;
+            if (winner) {
+                joined = {join->outcomes[*winner].output, step.branches[*winner].name, ""};
+                for (std::size_t i = 0; i < join->calls.size(); ++i)
+                    if (i != *winner && join->calls[i]) losers.push_back(join->calls[i]);
+            } else {
+                joined = join_outcomes(step, join->outcomes);
+            }
+            record.branches = join->records;
+        }
+        for (auto& loser : losers) cancel_call(loser);  // first_success needs nothing more from them
+        for (const StepRecord& b : record.branches) record.attempts += b.attempts;
+        record.latency = since(ctx.started);
+        if (!joined.chosen.empty()) record.detail = "chosen branch " + joined.chosen;
+        if (!joined.output) {
+            record.ok = false;
+            record.error = joined.error;
+            return fail_run(run, RunError{"join_failed", record.step, "", joined.error});
+        }
+        {
+            std::lock_guard lock(run->mutex);
+            run->state.as_object()[step.writes] = std::move(*joined.output);
+        }
+        record.next = step.next;
+        step_done(run, ctx.index, std::move(record), ctx.started_wall, ctx.span_id);
+    };
+
+    for (std::size_t i = 0; i < step.branches.size(); ++i) {
+        const ParallelBranch& branch = step.branches[i];
+        auto input = build_input(run, ctx.index, branch.reads);
+        if (!input) return;
+        const std::size_t agent = *run->workflow->agent_index(branch.agent);
+        // Each branch starts on its own pool thread, so that synchronous agents overlap.
+        run->engine->post([run, &step, ctx, join, resolve, i, agent, input = std::move(*input), &branch]() mutable {
+            auto call = call_agent(run, ctx.index, agent, std::move(input), branch.name, ctx.span_id,
+                                   [run, &step, ctx, join, resolve, i, &branch](CallOutcome outcome) {
+                std::optional<std::size_t> winner;
+                bool last;
+                {
+                    std::lock_guard lock(join->mutex);
+                    StepRecord& r = join->records[i];
+                    r.step = branch.name;
+                    r.kind = "branch";
+                    fill(r, outcome);
+                    r.latency = since(ctx.started);
+                    if (outcome.ok) join->outcomes[i].output = std::move(outcome.output);
+                    else join->outcomes[i].error = outcome.error;
+                    if (outcome.ok && step.join == JoinPolicy::first_success) winner = i;
+                    last = --join->remaining == 0;
+                }
+                if (winner || last) resolve(winner);
+            });
+            std::lock_guard lock(join->mutex);
+            join->calls[i] = std::move(call);
+        });
+    }
+}
+
+// One review round: the worker drafts, the reviewer judges.
+void review_round(const std::shared_ptr<Run>& run, const ReviewStep& step, StepContext ctx, uint32_t round,
+                  std::shared_ptr<StepRecord> record, std::optional<boost::json::value> feedback) {
+    auto input = build_input(run, ctx.index, step.reads);
+    if (!input) return;
+    if (feedback) (*input)[step.feedback_field] = std::move(*feedback);
+    const std::size_t worker = *run->workflow->agent_index(step.worker);
+    record->rounds = round;
+    call_agent(run, ctx.index, worker, std::move(*input), "", ctx.span_id,
+               [run, &step, ctx, round, record](CallOutcome drafted) {
+        fill(*record, drafted);
+        if (!drafted.ok) return fail_run(run, RunError{drafted.error_code, record->step, step.worker, drafted.error});
+        auto review_input = build_input(run, ctx.index, step.reviewer_reads);
+        if (!review_input) return;
+        (*review_input)[step.draft_field] = drafted.output;
+        const std::size_t reviewer = *run->workflow->agent_index(step.reviewer);
+        call_agent(run, ctx.index, reviewer, std::move(*review_input), "", ctx.span_id,
+                   [run, &step, ctx, round, record, drafted = std::move(drafted)](CallOutcome verdict) mutable {
+            const std::string worker_agent = record->agent, worker_plugin = record->plugin;
+            fill(*record, verdict);
+            record->agent = worker_agent;  // the step's output is the worker's draft
+            record->plugin = worker_plugin;
+            if (!verdict.ok) {
+                return fail_run(run, RunError{verdict.error_code, record->step, step.reviewer, verdict.error});
+            }
+            boost::system::error_code ec;
+            const boost::json::value* approved = verdict.output.find_pointer(step.approved, ec);
+            const bool yes = approved != nullptr && approved->is_bool() && approved->get_bool();
+            if (!yes && round < step.max_rounds) {
+                return review_round(run, step, ctx, round + 1, record, std::move(verdict.output));
+            }
+            record->latency = since(ctx.started);
+            record->detail = yes ? "approved in round " + std::to_string(round)
+                                 : "not approved after " + std::to_string(round) + " rounds";
+            if (!yes && !step.accept_last) {
+                record->ok = false;
+                return fail_run(run, RunError{"review_rejected", record->step, step.reviewer,
+                                              "the reviewer did not approve within " +
+                                                  std::to_string(step.max_rounds) + " rounds: " +
+                                                  boost::json::serialize(verdict.output)});
+            }
+            write_output(run, step.writes, drafted);
+            record->next = step.next;
+            step_done(run, ctx.index, std::move(*record), ctx.started_wall, ctx.span_id);
+        });
+    });
+}
+
+void run_end_step(const std::shared_ptr<Run>& run, const EndStep& step, StepContext ctx) {
+    boost::json::value output;
+    bool found;
+    {
+        std::lock_guard lock(run->mutex);
+        boost::system::error_code ec;
+        const boost::json::value* v = run->state.find_pointer(step.result, ec);
+        found = v != nullptr;
+        if (found) output = *v;
+    }
+    StepRecord record = record_of(*run, ctx.index, "end");
+    record.latency = since(ctx.started);
+    if (!found) {
+        return fail_run(run, RunError{"missing_state", record.step, "",
+                                      "the result " + step.result + " is not in the run's state"});
+    }
+    {
+        std::lock_guard lock(run->mutex);
+        run->records.push_back(record);
+    }
+    if (!ctx.span_id.empty()) {
+        run->engine->emit(Span{run->id, ctx.span_id, run->span_id, "step " + record.step, "step", ctx.started_wall,
+                               std::chrono::system_clock::now(), true, {{"kind", "end"}}});
+    }
+    finish_run(run, true, std::move(output), std::nullopt);
+}
+
+void run_step(const std::shared_ptr<Run>& run, std::size_t index) {
+    const Workflow::Step& step = run->step(index);
+    const RunLimits& limits = run->workflow->config().limits;
+    {
+        std::lock_guard lock(run->mutex);
+        if (run->finished) return;
+        ++run->steps_taken;
+    }
+    if (run->steps_taken > limits.max_steps) {
+        return fail_run(run, RunError{"step_limit", step.config->name, "",
+                                      "the run took " + std::to_string(limits.max_steps) +
+                                          " steps (limits.max_steps) without reaching an end; a hand-off loop?"});
+    }
+    if (SteadyClock::now() >= run->deadline) {
+        return fail_run(run, RunError{"deadline", step.config->name, "",
+                                      "the run's deadline of " + std::to_string(limits.deadline.count()) +
+                                          " ms passed before this step"});
+    }
+    StepContext ctx{index, SteadyClock::now(), std::chrono::system_clock::now(), run->engine->span_id()};
+    std::visit(
+        [&](const auto& body) {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, AgentStep>) run_agent_step(run, body, ctx);
+            else if constexpr (std::is_same_v<T, SwitchStep>) run_switch_step(run, step, body, ctx);
+            else if constexpr (std::is_same_v<T, ParallelStep>) run_parallel_step(run, body, ctx);
+            else if constexpr (std::is_same_v<T, ReviewStep>)
+                review_round(run, body, ctx, 1, std::make_shared<StepRecord>(record_of(*run, index, "review")),
+                             std::nullopt);
+            else if constexpr (std::is_same_v<T, EndStep>) run_end_step(run, body, ctx);
+        },
+        step.config->body);
+}
+
+}  // namespace
+
+void fail_run(const std::shared_ptr<Run>& run, RunError error) {
+    finish_run(run, false, nullptr, std::move(error));
+}
+
+Engine::Impl::Impl(EngineOptions o) : options(o), pool(pool_size(o.worker_threads)) {}
+
+double Engine::Impl::unit_random() {
+    std::lock_guard lock(random_mutex);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(random);
+}
+
+Engine::Engine(EngineOptions options) : impl_(std::make_unique<Impl>(options)) {}
+
+Engine::~Engine() {
+    {
+        std::unique_lock lock(impl_->runs_mutex);
+        impl_->runs_idle.wait(lock, [&] { return impl_->runs_in_flight == 0; });
+    }
+    impl_->pool.join();
+}
+
+std::string Engine::start(std::shared_ptr<const Workflow> workflow, boost::json::value input,
+                          std::function<void(RunResult)> done) {
+    auto run = std::make_shared<Run>();
+    run->engine = impl_.get();
+    run->id = impl_->ids.trace_id();
+    run->span_id = impl_->span_id();
+    run->started_wall = std::chrono::system_clock::now();
+    run->started = SteadyClock::now();
+    run->deadline = run->started + workflow->config().limits.deadline;
+    run->state.as_object()["input"] = std::move(input);
+    run->done = std::move(done);
+    run->workflow = std::move(workflow);
+    {
+        std::lock_guard lock(impl_->runs_mutex);
+        ++impl_->runs_in_flight;
+    }
+    const std::string id = run->id;
+    impl_->post([run] { run_step(run, run->workflow->start()); });
+    return id;
+}
+
+RunResult Engine::run(std::shared_ptr<const Workflow> workflow, boost::json::value input) {
+    std::promise<RunResult> promise;
+    auto future = promise.get_future();
+    start(std::move(workflow), std::move(input), [&promise](RunResult r) { promise.set_value(std::move(r)); });
+    return future.get();
+}
+
+std::size_t Engine::active_runs() const noexcept {
+    std::lock_guard lock(impl_->runs_mutex);
+    return impl_->runs_in_flight;
+}
+
+}  // namespace agenthost

@@ -1,0 +1,146 @@
+// engine_internal.hpp: the engine's moving parts, shared by engine.cpp (runs
+// and step kinds) and agent_call.cpp (one agent call: attempts, timeouts,
+// retries, fallbacks, error budgets).
+#pragma once
+
+#include <agenthost/host/call_context.hpp>
+#include <agenthost/host/engine.hpp>
+#include <agenthost/host/scheduler.hpp>
+#include <agenthost/host/tracer.hpp>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace agenthost {
+
+struct Run;
+
+struct Engine::Impl {
+    EngineOptions options;
+    boost::asio::thread_pool pool;
+    Scheduler scheduler;
+    IdSource ids;
+    std::mutex random_mutex;
+    std::mt19937_64 random{std::random_device{}()};
+
+    std::mutex runs_mutex;
+    std::condition_variable runs_idle;
+    std::size_t runs_in_flight = 0;
+
+    explicit Impl(EngineOptions o);
+
+    template <class F>
+    void post(F&& work) {
+        boost::asio::post(pool, std::forward<F>(work));
+    }
+    double unit_random();
+    void log(LogLevel level, std::string_view message, const LogTags& tags) const {
+        if (options.logger != nullptr) options.logger->log(level, message, tags);
+    }
+    std::string span_id() { return options.tracer ? ids.span_id() : std::string(); }
+    void emit(const Span& span) {
+        if (options.tracer) options.tracer->emit(span);
+    }
+};
+
+//! How one agent call (with its retries and fallbacks) ended.
+struct CallOutcome {
+    bool ok = false;
+    boost::json::value output;
+    std::vector<std::pair<std::string, std::string>> writes;  //!< ah.context/1 writes to apply
+    std::string agent;   //!< the agent that produced the output, or the last one tried
+    std::string plugin;
+    uint32_t attempts = 0;
+    bool fallback_used = false;
+    std::string error_code = "agent_failed";  //!< when !ok
+    std::string error;                        //!< when !ok: every agent's failure, in order
+};
+
+//! One logical call of an agent on behalf of a step: the agent, then its
+//! fallbacks, each with its retries. Cancelled when the run ends early or a
+//! first_success join no longer needs it.
+struct AgentCall {
+    std::shared_ptr<Run> run;
+    std::size_t step;                 //!< the step making the call
+    std::string branch;               //!< parallel branch name, or "" (part of the idempotency key)
+    std::string span_parent;          //!< the step's span id
+    std::vector<std::size_t> chain;   //!< the agent, then its fallbacks
+    std::size_t position = 0;         //!< index into chain
+    uint32_t attempt = 0;             //!< of the current agent
+    boost::json::object input;
+    std::string input_json;           //!< serialized once per agent tried
+    std::function<void(CallOutcome)> done;
+    CallOutcome outcome;
+
+    std::mutex mutex;
+    bool finished = false;
+    bool cancelled = false;
+    std::shared_ptr<PendingCall> pending;  //!< the attempt in flight
+};
+
+//! One attempt: what host services see of a call in flight (CallRequest::context).
+struct Attempt final : CallContext {
+    std::shared_ptr<AgentCall> call;
+    std::size_t agent;
+    uint32_t number;
+    std::chrono::system_clock::time_point started;
+    std::string span_id;
+    std::shared_ptr<Scheduler::Ticket> timeout;
+    std::atomic<bool> resolved{false};  //!< by its result or its timeout, whichever came first
+    std::mutex writes_mutex;
+    std::vector<std::pair<std::string, std::string>> writes;
+
+    void add_usage(std::string_view model, uint64_t input_tokens, uint64_t output_tokens,
+                   uint64_t cached_input_tokens) override;
+    ah_status read_state(std::string_view pointer, std::string& json) override;
+    ah_status write_state(std::string_view pointer, std::string_view json) override;
+};
+
+struct Run : std::enable_shared_from_this<Run> {
+    Engine::Impl* engine;
+    std::shared_ptr<const Workflow> workflow;
+    std::string id;
+    std::string span_id;
+    std::chrono::system_clock::time_point started_wall;
+    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(RunResult)> done;
+
+    std::mutex mutex;  // guards everything below
+    boost::json::value state = boost::json::object();  //!< always an object
+    std::vector<StepRecord> records;
+    uint32_t steps_taken = 0;
+    uint64_t tokens = 0;
+    double cost_usd = 0.0;
+    std::string budget_spent;  //!< "token_budget" / "cost_budget" once a usage report went over
+    bool finished = false;
+    std::vector<std::weak_ptr<AgentCall>> calls;  //!< to cancel when the run ends early
+
+    const Workflow::Step& step(std::size_t i) const { return workflow->steps()[i]; }
+    LogTags tags(std::string_view agent = {}, std::string_view step_name = {}) const {
+        return LogTags{id, agent, step_name};
+    }
+};
+
+// agent_call.cpp
+//! Calls agent `agent` for `run`'s step with `input`, then its fallbacks;
+//! `done` runs once with the outcome.
+std::shared_ptr<AgentCall> call_agent(const std::shared_ptr<Run>& run, std::size_t step, std::size_t agent,
+                                      boost::json::object input, std::string branch, std::string span_parent,
+                                      std::function<void(CallOutcome)> done);
+//! Stops a call: its attempt in flight is cancelled and no retry or fallback starts.
+void cancel_call(const std::shared_ptr<AgentCall>& call);
+
+// engine.cpp
+//! Ends the run with an error, unless it has already ended.
+void fail_run(const std::shared_ptr<Run>& run, RunError error);
+
+}  // namespace agenthost
