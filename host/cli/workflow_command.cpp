@@ -186,7 +186,10 @@ int test_agent(const Invocation& inv) {
         return report.ok ? exit_ok : exit_failure;
     }
     if (!report.plugin.empty()) inv.out << "plugin:   " << report.plugin << '\n';
-    inv.out << "status:   " << (report.ok ? "ok" : "failed") << " (" << status_name(report.status) << ")\n"
+    const std::string status = report.ok                  ? std::string("ok")
+                               : report.status == AH_OK ? std::string("failed (the output broke the manifest)")
+                                                        : "failed (" + status_name(report.status) + ")";
+    inv.out << "status:   " << status << '\n'
             << "latency:  " << millis(report.latency) << '\n'
             << "usage:    " << report.input_tokens << " input, " << report.output_tokens << " output, "
             << report.cached_input_tokens << " cached tokens\n";

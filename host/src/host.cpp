@@ -121,7 +121,10 @@ AgentTestReport Host::test_agent(const std::string& plugin, const boost::json::v
     if (auto v = manifest.input_schema->validate(input); !v.empty()) {
         report.problems.push_back("input does not match the input_schema:\n" + describe(v));
     }
-    if (!report.problems.empty()) return report;
+    if (!report.problems.empty()) {
+        report.status = AH_ERR_INVALID_ARGUMENT;
+        return report;
+    }
 
     auto instance = AgentInstance::create("test-agent", library, boost::json::serialize(config), manifest.requested,
                                           &impl_->services);

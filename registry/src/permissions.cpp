@@ -139,7 +139,8 @@ bool Permissions::allows_read(std::string_view pointer) const noexcept { return 
 
 bool Permissions::allows_write(std::string_view pointer) const noexcept { return any_at_or_above(context_write, pointer); }
 
-bool is_baseline_service(std::string_view id) noexcept { return id == "ah.log/1"; }
+// Logging and usage reports reveal nothing and reach nothing outside the host.
+bool is_baseline_service(std::string_view id) noexcept { return id == "ah.log/1" || id == "ah.usage/1"; }
 
 Result<Permissions> effective_permissions(const Permissions& requested, const Permissions& granted, std::string_view where) {
     const auto same = [](const std::string& r, const std::string& g) { return r == g; };

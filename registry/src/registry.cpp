@@ -103,9 +103,9 @@ Result<std::shared_ptr<PluginLibrary>> Registry::resolve(const PluginRef& ref) c
 Result<std::shared_ptr<AgentInstance>> Registry::create_agent(const AgentSpec& spec) const {
     const std::string where = "agent " + spec.name;
     auto ref = PluginRef::parse(spec.plugin);
-    if (!ref) return Error{where + " /plugin", ref.error().message, ref.error().hint};
+    if (!ref) return Error{where + " /plugin", ref.error().message, ref.error().hint, "/plugin"};
     auto plugin = resolve(ref.value());
-    if (!plugin) return Error{where, plugin.error().to_string(), ""};
+    if (!plugin) return Error{where, plugin.error().to_string(), "", "/plugin"};
     const std::shared_ptr<PluginLibrary>& lib = plugin.value();
     const std::string who = where + " (" + lib->id() + ", " + lib->path().string() + ")";
 
@@ -113,20 +113,31 @@ Result<std::shared_ptr<AgentInstance>> Registry::create_agent(const AgentSpec& s
     if (spec.sha256 && lib->sha256() != lowercase(*spec.sha256)) {
         return Error{who, "sha256 pin mismatch: the config pins " + *spec.sha256 + " but the loaded file is " +
                               lib->sha256(),
-                     "the plugin file changed; if the change is intended, update the pin"};
+                     "the plugin file changed; if the change is intended, update the pin", "/sha256"};
     }
 
     auto violations = lib->manifest().config_schema->validate(spec.config);
     if (!violations.empty()) {
         return Error{who + " /config", "does not match the plugin's config_schema:\n" + describe(violations),
-                     "see `agenthost plugins inspect " + lib->manifest().name + "`"};
+                     "see `agenthost plugins inspect " + lib->manifest().name + "`",
+                     violations.size() == 1 ? "/config" + violations.front().pointer : "/config"};
     }
 
     auto permissions = effective_permissions(lib->manifest().requested, spec.grants, where + " /grants");
-    if (!permissions) return permissions.error();
+    if (!permissions) {
+        Error error = permissions.error();
+        error.pointer = "/grants";
+        return error;
+    }
 
-    return AgentInstance::create(spec.name, lib, boost::json::serialize(spec.config),
-                                 std::move(permissions).value(), options_.services);
+    auto instance = AgentInstance::create(spec.name, lib, boost::json::serialize(spec.config),
+                                          std::move(permissions).value(), options_.services);
+    if (!instance) {
+        Error error = instance.error();
+        error.pointer = "/config";  // the plugin's own create refused its config
+        return error;
+    }
+    return instance;
 }
 
 }  // namespace agenthost

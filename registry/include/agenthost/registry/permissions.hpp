@@ -28,7 +28,7 @@ struct Permissions {
 
     bool allows_url(std::string_view url) const noexcept;
     bool allows_secret(std::string_view name) const noexcept;
-    //! A service is allowed when granted, or when it is a baseline service (ah.log/1).
+    //! A service is allowed when granted, or when it is a baseline service (ah.log/1, ah.usage/1).
     bool allows_service(std::string_view id) const noexcept;
     bool allows_read(std::string_view pointer) const noexcept;
     bool allows_write(std::string_view pointer) const noexcept;
