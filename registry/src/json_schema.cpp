@@ -234,6 +234,10 @@ std::vector<SchemaViolation> JsonSchema::validate(const boost::json::value& docu
         const bool wrapper = error.description.rfind("Failed to validate", 0) == 0;
         (wrapper ? wrappers : violations).push_back({to_pointer(error.context), error.description});
     }
+    if (violations.empty() && wrappers.empty()) {
+        // Some constraints (propertyNames in valijson 1.0) fail without saying why.
+        return {{"", "the document does not match the schema (a constraint failed without a message)"}};
+    }
     return violations.empty() ? wrappers : violations;
 }
 

@@ -126,4 +126,12 @@ BOOST_AUTO_TEST_CASE(what_valijson_itself_refuses_is_an_error_not_an_abort) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_constraint_that_fails_silently_is_still_a_violation) {
+    // valijson 1.0 records no message for propertyNames; the document must still be invalid.
+    auto schema = JsonSchema::compile(boost::json::parse(R"({"type": "object", "propertyNames": {"maxLength": 3}})"));
+    BOOST_TEST_REQUIRE(schema.ok());
+    BOOST_TEST(schema->validate(boost::json::parse(R"({"abc": 1})")).empty());
+    BOOST_TEST(!schema->validate(boost::json::parse(R"({"abcdef": 1})")).empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
