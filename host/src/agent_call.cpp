@@ -47,12 +47,14 @@ void note_failure(AgentCall& call, const std::string& agent, const std::string& 
 void next_agent(const std::shared_ptr<AgentCall>& call) {
     Run& run = *call->run;
     const std::string& from = agent_of(*call).config->name;
+    bool cancelled;
     {
         std::lock_guard lock(call->mutex);
-        if (call->cancelled) return finish(call);
+        cancelled = call->cancelled;
         ++call->position;
         call->attempt = 0;
     }
+    if (cancelled) return finish(call);
     if (call->position >= call->chain.size()) return finish(call);
     call->outcome.fallback_used = true;
     const std::string& to = agent_of(*call).config->name;
@@ -81,18 +83,19 @@ void after_failure(const std::shared_ptr<Attempt>& attempt, ah_status status, co
     }
     note_failure(*call, agent.config->name,
                  "attempt " + std::to_string(attempt->number) + ": " + status_name(status) + ": " + why);
-    call->outcome.error_code = status == AH_ERR_TIMEOUT ? "agent_timeout" : "agent_failed";
+    // A timeout that the run's deadline imposed is the deadline's doing, not the agent's.
+    call->outcome.error_code = status != AH_ERR_TIMEOUT ? "agent_failed"
+                               : now >= run.deadline    ? "deadline"
+                                                        : "agent_timeout";
 
     const RetryPolicy& retry = agent.config->retry;
     const bool again = retryable(status) && attempt->number < retry.max_attempts;
     if (again) {
         const Milliseconds wait = retry_delay(retry, attempt->number + 1, run.engine->unit_random());
         if (now + wait < run.deadline) {
-            std::weak_ptr<AgentCall> weak = call;
+            // The scheduler holds the call while it waits: nothing else does.
             Engine::Impl* engine = run.engine;
-            run.engine->scheduler.after(wait, [weak, engine] {
-                if (auto c = weak.lock()) engine->post([c] { start_attempt(c); });
-            });
+            run.engine->scheduler.after(wait, [call, engine] { engine->post([call] { start_attempt(call); }); });
             return;
         }
     }
@@ -192,9 +195,15 @@ void on_timeout(const std::shared_ptr<Attempt>& attempt, Milliseconds limit) {
 void start_attempt(const std::shared_ptr<AgentCall>& call) {
     Run& run = *call->run;
     {
-        std::lock_guard lock(call->mutex);
-        if (call->cancelled) return finish(call);
+        std::lock_guard lock(run.mutex);
+        if (run.finished) return;  // nothing would read the outcome
     }
+    bool cancelled;
+    {
+        std::lock_guard lock(call->mutex);
+        cancelled = call->cancelled;
+    }
+    if (cancelled) return finish(call);
     const std::size_t index = call->chain[call->position];
     const Workflow::Agent& agent = run.workflow->agents()[index];
     const std::string& step_name = run.step(call->step).config->name;
@@ -231,23 +240,26 @@ void start_attempt(const std::shared_ptr<AgentCall>& call) {
     attempt->call = call;
     attempt->agent = index;
     attempt->number = call->attempt;
-    attempt->started = std::chrono::system_clock::now();
     attempt->span_id = run.engine->span_id();
+    if (!attempt->span_id.empty()) attempt->started = std::chrono::system_clock::now();
 
     const Milliseconds limit = std::min(
         agent.config->timeout, std::chrono::duration_cast<Milliseconds>(run.deadline - now) + Milliseconds(1));
-    attempt->timeout =
-        run.engine->scheduler.after(limit, [weak = std::weak_ptr<Attempt>(attempt), limit] {
-            if (auto a = weak.lock()) on_timeout(a, limit);
-        });
-
     CallRequest request{call->input_json, run.id, step_name,
                         run.id + ":" + step_name + (call->branch.empty() ? "" : ":" + call->branch),
                         attempt->number, attempt.get()};
-    auto pending = agent.instance->invoke(std::move(request),
-                                          [attempt](CallResult result) { on_result(attempt, std::move(result)); });
-    std::lock_guard lock(call->mutex);
-    call->pending = std::move(pending);
+    agent.instance->invoke(
+        std::move(request), [attempt](CallResult result) { on_result(attempt, std::move(result)); },
+        [&call, &attempt, &run, limit](std::shared_ptr<PendingCall> pending) {
+            // Before the plugin runs: a timeout must be able to cancel a synchronous call mid-way.
+            {
+                std::lock_guard lock(call->mutex);
+                call->pending = std::move(pending);
+            }
+            attempt->timeout = run.engine->scheduler.after(limit, [weak = std::weak_ptr<Attempt>(attempt), limit] {
+                if (auto a = weak.lock()) on_timeout(a, limit);
+            });
+        });
 }
 
 }  // namespace

@@ -45,7 +45,7 @@ void finish_run(const std::shared_ptr<Run>& run, bool ok, boost::json::value out
         result.output = std::move(output);
         result.error = std::move(error);
         result.steps = std::move(run->records);
-        result.state = run->state.as_object();
+        result.state = std::move(run->state.as_object());  // the run is over: nothing reads it again
         result.duration = since(run->started);
         result.tokens = run->tokens;
         result.cost_usd = run->cost_usd;
@@ -80,31 +80,50 @@ void finish_run(const std::shared_ptr<Run>& run, bool ok, boost::json::value out
     if (--engine.runs_in_flight == 0) engine.runs_idle.notify_all();
 }
 
-// Records a finished step, emits its span, and moves on to `next` (or ends the run).
-void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord record,
-               std::chrono::system_clock::time_point started_wall, const std::string& span_id) {
-    if (!span_id.empty()) {
-        Span span{run->id, span_id, run->span_id, "step " + record.step, "step", started_wall,
-                  std::chrono::system_clock::now(), record.ok, {}};
-        span.attributes["kind"] = record.kind;
-        if (!record.agent.empty()) span.attributes["agent"] = record.agent;
-        if (!record.plugin.empty()) span.attributes["plugin"] = record.plugin;
-        span.attributes["attempts"] = record.attempts;
-        span.attributes["fallback_used"] = record.fallback_used;
-        if (!record.next.empty()) span.attributes["next"] = record.next;
-        if (!record.error.empty()) span.attributes["error"] = record.error;
-        run->engine->emit(span);
-    }
-    const std::string next = record.next;
+void emit_step_span(const std::shared_ptr<Run>& run, const StepRecord& record,
+                    std::chrono::system_clock::time_point started_wall, const std::string& span_id) {
+    if (span_id.empty()) return;
+    Span span{run->id, span_id, run->span_id, "step " + record.step, "step", started_wall,
+              std::chrono::system_clock::now(), record.ok, {}};
+    span.attributes["kind"] = record.kind;
+    if (!record.agent.empty()) span.attributes["agent"] = record.agent;
+    if (!record.plugin.empty()) span.attributes["plugin"] = record.plugin;
+    span.attributes["attempts"] = record.attempts;
+    span.attributes["fallback_used"] = record.fallback_used;
+    if (!record.next.empty()) span.attributes["next"] = record.next;
+    if (!record.error.empty()) span.attributes["error"] = record.error;
+    run->engine->emit(span);
+}
+
+// A step that failed: its record and span are kept, then the run ends with `error`.
+void step_failed(const std::shared_ptr<Run>& run, StepRecord record, std::chrono::system_clock::time_point started_wall,
+                 const std::string& span_id, RunError error) {
+    record.ok = false;
+    if (record.error.empty()) record.error = error.message;
+    emit_step_span(run, record, started_wall, span_id);
     {
         std::lock_guard lock(run->mutex);
         if (run->finished) return;
         run->records.push_back(std::move(record));
     }
-    (void)index;
-    auto next_index = run->workflow->step_index(next);
-    if (!next_index) return fail_run(run, RunError{"no_route", step_name(*run, index), "", "no step named " + next});
-    run_step(run, *next_index);
+    fail_run(run, std::move(error));
+}
+
+// Records a finished step, emits its span, and moves on to `next` (or ends the run).
+void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord record,
+               std::chrono::system_clock::time_point started_wall, const std::string& span_id) {
+    emit_step_span(run, record, started_wall, span_id);
+    const Workflow::Step& step = run->step(index);
+    std::optional<std::size_t> next = step.router ? run->workflow->step_index(record.next) : step.next;
+    if (!next) {
+        return fail_run(run, RunError{"no_route", record.step, "", "no step named " + record.next});
+    }
+    {
+        std::lock_guard lock(run->mutex);
+        if (run->finished) return;
+        run->records.push_back(std::move(record));
+    }
+    run_step(run, *next);
 }
 
 // Sets `pointer` (below a top-level key) in `state`, creating objects on the way.
@@ -173,21 +192,22 @@ void write_output(const std::shared_ptr<Run>& run, const std::string& key, CallO
 
 struct StepContext {
     std::size_t index;
-    SteadyClock::time_point started = SteadyClock::now();
-    std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
+    SteadyClock::time_point started{};
+    std::chrono::system_clock::time_point started_wall{};  //!< only read with a tracer
     std::string span_id;
 };
 
 void run_agent_step(const std::shared_ptr<Run>& run, const AgentStep& step, StepContext ctx) {
     auto input = build_input(run, ctx.index, step.reads);
     if (!input) return;
-    const std::size_t agent = *run->workflow->agent_index(step.agent);
+    const std::size_t agent = *run->step(ctx.index).agent;
     call_agent(run, ctx.index, agent, std::move(*input), "", ctx.span_id, [run, &step, ctx](CallOutcome outcome) {
         StepRecord record = record_of(*run, ctx.index, "agent");
         fill(record, outcome);
         record.latency = since(ctx.started);
         if (!outcome.ok) {
-            return fail_run(run, RunError{outcome.error_code, record.step, step.agent, outcome.error});
+            RunError error{outcome.error_code, record.step, step.agent, outcome.error};
+            return step_failed(run, std::move(record), ctx.started_wall, ctx.span_id, std::move(error));
         }
         write_output(run, step.writes, outcome);
         record.next = step.next;
@@ -251,7 +271,8 @@ void run_parallel_step(const std::shared_ptr<Run>& run, const ParallelStep& step
         if (!joined.output) {
             record.ok = false;
             record.error = joined.error;
-            return fail_run(run, RunError{"join_failed", record.step, "", joined.error});
+            RunError error{"join_failed", record.step, "", joined.error};
+            return step_failed(run, std::move(record), ctx.started_wall, ctx.span_id, std::move(error));
         }
         {
             std::lock_guard lock(run->mutex);
@@ -303,7 +324,10 @@ void review_round(const std::shared_ptr<Run>& run, const ReviewStep& step, StepC
     call_agent(run, ctx.index, worker, std::move(*input), "", ctx.span_id,
                [run, &step, ctx, round, record](CallOutcome drafted) {
         fill(*record, drafted);
-        if (!drafted.ok) return fail_run(run, RunError{drafted.error_code, record->step, step.worker, drafted.error});
+        if (!drafted.ok) {
+            return step_failed(run, *record, ctx.started_wall, ctx.span_id,
+                               RunError{drafted.error_code, record->step, step.worker, drafted.error});
+        }
         auto review_input = build_input(run, ctx.index, step.reviewer_reads);
         if (!review_input) return;
         (*review_input)[step.draft_field] = drafted.output;
@@ -315,7 +339,8 @@ void review_round(const std::shared_ptr<Run>& run, const ReviewStep& step, StepC
             record->agent = worker_agent;  // the step's output is the worker's draft
             record->plugin = worker_plugin;
             if (!verdict.ok) {
-                return fail_run(run, RunError{verdict.error_code, record->step, step.reviewer, verdict.error});
+                return step_failed(run, *record, ctx.started_wall, ctx.span_id,
+                                   RunError{verdict.error_code, record->step, step.reviewer, verdict.error});
             }
             boost::system::error_code ec;
             const boost::json::value* approved = verdict.output.find_pointer(step.approved, ec);
@@ -328,7 +353,8 @@ void review_round(const std::shared_ptr<Run>& run, const ReviewStep& step, StepC
                                  : "not approved after " + std::to_string(round) + " rounds";
             if (!yes && !step.accept_last) {
                 record->ok = false;
-                return fail_run(run, RunError{"review_rejected", record->step, step.reviewer,
+                return step_failed(run, *record, ctx.started_wall, ctx.span_id,
+                                   RunError{"review_rejected", record->step, step.reviewer,
                                               "the reviewer did not approve within " +
                                                   std::to_string(step.max_rounds) + " rounds: " +
                                                   boost::json::serialize(verdict.output)});
@@ -385,7 +411,8 @@ void run_step(const std::shared_ptr<Run>& run, std::size_t index) {
                                       "the run's deadline of " + std::to_string(limits.deadline.count()) +
                                           " ms passed before this step"});
     }
-    StepContext ctx{index, SteadyClock::now(), std::chrono::system_clock::now(), run->engine->span_id()};
+    StepContext ctx{index, SteadyClock::now(), {}, run->engine->span_id()};
+    if (!ctx.span_id.empty()) ctx.started_wall = std::chrono::system_clock::now();
     std::visit(
         [&](const auto& body) {
             using T = std::decay_t<decltype(body)>;

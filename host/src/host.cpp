@@ -44,13 +44,7 @@ Host::~Host() = default;
 const Logger& Host::logger() const noexcept { return impl_->logger; }
 
 LoadResult Host::load(const std::filesystem::path& config) const {
-    // ${CONFIG_DIR} lets a config name files beside itself wherever it is run from.
-    const std::string config_dir = std::filesystem::absolute(config).parent_path().string();
-    EnvLookup env = [config_dir, process = process_environment()](std::string_view name) -> std::optional<std::string> {
-        if (name == "CONFIG_DIR") return config_dir;
-        return process(name);
-    };
-    ConfigResult loaded = load_config(config, env);
+    ConfigResult loaded = load_config(config);  // ${CONFIG_DIR} is built into the loader
     if (auto* issues = std::get_if<ConfigIssues>(&loaded)) return std::move(*issues);
     WorkflowConfig& cfg = std::get<WorkflowConfig>(loaded);
     Registry registry = impl_->registry_for(cfg.plugin_dirs);

@@ -1,6 +1,8 @@
 // scheduler.cpp: a priority queue of timed callbacks on one thread.
 #include <agenthost/host/scheduler.hpp>
 
+#include <algorithm>
+
 namespace agenthost {
 
 Scheduler::Scheduler() : thread_([this] { run(); }) {}
@@ -21,24 +23,20 @@ std::shared_ptr<Scheduler::Ticket> Scheduler::at(Clock::time_point when, std::fu
         std::lock_guard lock(mutex_);
         // Most timeouts are cancelled long before they are due; without this the
         // queue would hold every finished call's timeout until its deadline.
-        if (queue_.size() >= 4096 && queue_.size() % 4096 == 0) compact();
-        earliest = queue_.empty() || when < queue_.top().when;
-        queue_.push(Entry{when, next_sequence_++, ticket, std::move(callback)});
+        if (queue_.size() >= compact_at_) compact();
+        earliest = queue_.empty() || when < queue_.front().when;
+        queue_.push_back(Entry{when, next_sequence_++, ticket, std::move(callback)});
+        std::push_heap(queue_.begin(), queue_.end(), std::greater<>());
     }
     if (earliest) wake_.notify_one();
     return ticket;
 }
 
 void Scheduler::compact() {
-    std::vector<Entry> live;
-    live.reserve(queue_.size());
-    while (!queue_.empty()) {
-        // top() is const; the entry is moved out before pop() destroys it.
-        Entry& top = const_cast<Entry&>(queue_.top());
-        if (!top.ticket->cancelled()) live.push_back(std::move(top));
-        queue_.pop();
-    }
-    for (Entry& e : live) queue_.push(std::move(e));
+    std::erase_if(queue_, [](const Entry& e) { return e.ticket->cancelled(); });
+    std::make_heap(queue_.begin(), queue_.end(), std::greater<>());
+    // Sweep again only once the live entries have doubled: amortised O(1) per entry.
+    compact_at_ = std::max<std::size_t>(1024, 2 * queue_.size());
 }
 
 void Scheduler::run() {
@@ -48,24 +46,22 @@ void Scheduler::run() {
             wake_.wait(lock);
             continue;
         }
-        if (queue_.top().ticket->cancelled()) {
-            queue_.pop();
+        const Entry& next = queue_.front();
+        if (!next.ticket->cancelled() && Clock::now() < next.when) {
+            wake_.wait_until(lock, next.when);
             continue;
         }
-        const Clock::time_point when = queue_.top().when;
-        if (Clock::now() < when) {
-            wake_.wait_until(lock, when);
-            continue;
-        }
-        Entry& top = const_cast<Entry&>(queue_.top());
-        std::function<void()> callback = std::move(top.callback);
-        queue_.pop();
+        std::pop_heap(queue_.begin(), queue_.end(), std::greater<>());
+        Entry entry = std::move(queue_.back());
+        queue_.pop_back();
+        if (entry.ticket->cancelled()) continue;
         lock.unlock();
         try {
-            callback();
+            entry.callback();
         } catch (...) {
             // A timer callback that throws must not stop every other timer.
         }
+        entry = Entry{};  // release what the callback holds before taking the lock again
         lock.lock();
     }
 }

@@ -89,9 +89,20 @@ std::variant<std::shared_ptr<const Workflow>, ConfigIssues> Workflow::compile(Wo
         }
     }
 
+    // Names resolved once here, so that a run never looks one up.
     for (std::size_t i = 0; i < cfg.steps.size(); ++i) {
-        Step step{&cfg.steps[i], i, std::nullopt};
-        if (const auto* s = std::get_if<SwitchStep>(&cfg.steps[i].body)) step.router.emplace(*s);
+        Step step{&cfg.steps[i], i, std::nullopt, std::nullopt, std::nullopt};
+        std::visit(
+            [&](const auto& body) {
+                using T = std::decay_t<decltype(body)>;
+                if constexpr (std::is_same_v<T, SwitchStep>) step.router.emplace(body);
+                if constexpr (std::is_same_v<T, AgentStep>) step.agent = workflow->agent_index(body.agent);
+                if constexpr (std::is_same_v<T, AgentStep> || std::is_same_v<T, ParallelStep> ||
+                              std::is_same_v<T, ReviewStep>) {
+                    step.next = workflow->step_index(body.next);
+                }
+            },
+            cfg.steps[i].body);
         workflow->steps_.push_back(std::move(step));
     }
     if (auto start = workflow->step_index(cfg.start)) workflow->start_ = *start;

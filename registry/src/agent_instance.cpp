@@ -277,7 +277,8 @@ Result<std::shared_ptr<AgentInstance>> AgentInstance::create(std::string agent_n
     return agent;
 }
 
-std::shared_ptr<PendingCall> AgentInstance::invoke(CallRequest request, std::function<void(CallResult)> done) {
+std::shared_ptr<PendingCall> AgentInstance::invoke(CallRequest request, std::function<void(CallResult)> done,
+                                                   const std::function<void(std::shared_ptr<PendingCall>)>& started) {
     auto call = std::make_shared<ah_call>();
     call->state = state_.get();
     call->instance = shared_from_this();
@@ -285,6 +286,7 @@ std::shared_ptr<PendingCall> AgentInstance::invoke(CallRequest request, std::fun
     call->done = std::move(done);
     call->self = call;
     auto handle = std::make_shared<CallHandle>(call);
+    if (started) started(handle);
 
     const CallRequest& r = call->request;
     const ah_invoke_args args{sizeof(ah_invoke_args), r.attempt,      r.input_json.c_str(), r.input_json.size(),

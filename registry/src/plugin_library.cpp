@@ -24,6 +24,7 @@ struct PluginLibrary::Loaded {
     boost::dll::shared_library library;
     ah_plugin_entry entry{};  // the plugin's prefix of the struct; the rest zero
     PluginManifest manifest;
+    std::string id;  // "name@version", asked for on every call
 };
 
 namespace {
@@ -203,7 +204,8 @@ Result<std::shared_ptr<PluginLibrary>> PluginLibrary::open(const std::filesystem
     }
     loaded->manifest = std::move(manifest).value();
     const PluginManifest& m = loaded->manifest;
-    const std::string id = m.name + "@" + m.version.to_string();
+    loaded->id = m.name + "@" + m.version.to_string();
+    const std::string& id = loaded->id;
     if (plugin_id) *plugin_id = id;
     if (m.sdk_abi_major != loaded->entry.abi_major || m.sdk_abi_minor > loaded->entry.abi_minor) {
         return Error{where + " (" + id + ")",
@@ -219,6 +221,6 @@ const std::filesystem::path& PluginLibrary::path() const noexcept { return loade
 const std::string& PluginLibrary::sha256() const noexcept { return loaded_->sha256; }
 const PluginManifest& PluginLibrary::manifest() const noexcept { return loaded_->manifest; }
 const ah_plugin_entry& PluginLibrary::entry() const noexcept { return loaded_->entry; }
-std::string PluginLibrary::id() const { return manifest().name + "@" + manifest().version.to_string(); }
+const std::string& PluginLibrary::id() const noexcept { return loaded_->id; }
 
 }  // namespace agenthost

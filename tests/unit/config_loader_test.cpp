@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 namespace fs = std::filesystem;
 using namespace agenthost;
@@ -46,6 +47,25 @@ WorkflowConfig parse_good(std::string_view text) {
     BOOST_TEST_REQUIRE(std::holds_alternative<WorkflowConfig>(result), all_issues(result));
     return std::get<WorkflowConfig>(std::move(result));
 }
+
+// Sets a process environment variable for one scope, then restores it.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const char* value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        ::setenv(name, value, 1);
+    }
+    ~ScopedEnv() {
+        if (old_) ::setenv(name_, old_->c_str(), 1);
+        else ::unsetenv(name_);
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
 
 template <class Body>
 const Body& body_of(const WorkflowConfig& config, std::string_view step) {
@@ -164,6 +184,59 @@ BOOST_AUTO_TEST_CASE(env_variables_are_expanded_in_config_grants_and_plugin_dirs
     BOOST_TEST(c.text.find("kb.example.com") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(prices_are_read_in_config_order_and_cached_input_is_free_unless_priced) {
+    const WorkflowConfig c = load_good(good_dir / "full.json");
+    BOOST_TEST_REQUIRE(c.prices.size() == 3u);
+    BOOST_TEST(c.prices[0].model == "gpt-4o");
+    BOOST_TEST(c.prices[0].input_per_mtok == 2.5);
+    BOOST_TEST(c.prices[0].output_per_mtok == 10.0);
+    BOOST_TEST(c.prices[0].cached_input_per_mtok == 1.25);
+    BOOST_TEST(c.prices[1].model == "claude-haiku");
+    BOOST_TEST(c.prices[1].input_per_mtok == 0.8);
+    BOOST_TEST(c.prices[1].output_per_mtok == 4.0);
+    BOOST_TEST(c.prices[1].cached_input_per_mtok == 0.0);  // not set: cached input costs nothing
+    BOOST_TEST(c.prices[2].model == "local-llama");
+    BOOST_TEST(c.prices[2].input_per_mtok == 0.0);
+    BOOST_TEST(c.prices[2].output_per_mtok == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(config_dir_is_built_in_as_the_absolute_folder_of_the_config_file) {
+    const fs::path absolute_dir = fs::absolute(good_dir).lexically_normal();
+    // Named relative to the current directory, and with a detour: the value is still absolute and plain.
+    const fs::path relative = fs::relative(good_dir, fs::current_path()) / "../good/full.json";
+    BOOST_TEST_REQUIRE(relative.is_relative());
+    const auto folder = [](const WorkflowConfig& config) {
+        return std::string(config.agent("kb-c")->config.at("folder").as_string());
+    };
+    const WorkflowConfig c = load_good(relative);
+    BOOST_TEST(folder(c) == (absolute_dir / "kb").string());
+    BOOST_TEST(c.agent("kb-c")->config.at("literal") == "${CONFIG_DIR}");
+
+    // Neither the lookup the embedder passes nor the process environment can move it.
+    const WorkflowConfig overridden = load_good(good_dir / "full.json",
+        fake_env({{"CONFIG_DIR", "/elsewhere"}, {"PLUGIN_HOME", "/srv/plugins"}, {"KB_BASE", "https://kb.example.com"},
+                  {"KEY_NAME", "KB_API_KEY"}}));
+    BOOST_TEST(folder(overridden) == (absolute_dir / "kb").string());
+    {
+        const ScopedEnv env("CONFIG_DIR", "/elsewhere");
+        const ScopedEnv plugin_home("PLUGIN_HOME", "/srv/plugins");
+        const ScopedEnv kb_base("KB_BASE", "https://kb.example.com");
+        const ScopedEnv key_name("KEY_NAME", "KB_API_KEY");
+        const WorkflowConfig from_process = load_good(good_dir / "full.json", process_environment());
+        BOOST_TEST(folder(from_process) == (absolute_dir / "kb").string());
+    }
+
+    // Text in memory is placed by the name it is given, like its relative plugin_dirs.
+    const WorkflowConfig parsed = parse_good(R"({"name": "d", "plugin_dirs": ["${CONFIG_DIR}/plugins", "plugins"],
+        "agents": {"a": {"plugin": "p", "config": {"dir": "${CONFIG_DIR}"}}},
+        "start": "e", "steps": {"e": {"kind": "end", "result": "/input"}}})");
+    const fs::path mem_dir = (fs::current_path() / "mem").lexically_normal();
+    BOOST_TEST(std::string(parsed.agent("a")->config.at("dir").as_string()) == mem_dir.string());
+    BOOST_TEST_REQUIRE(parsed.plugin_dirs.size() == 2u);
+    BOOST_TEST(parsed.plugin_dirs[0] == mem_dir / "plugins");
+    BOOST_TEST(parsed.plugin_dirs[1] == fs::path("mem/plugins"));
+}
+
 BOOST_AUTO_TEST_CASE(the_digest_is_of_the_file_as_written) {
     const WorkflowConfig c = load_good(good_dir / "full.json");
     const auto digest = sha256_file(good_dir / "full.json");
@@ -245,6 +318,7 @@ BOOST_AUTO_TEST_CASE(a_minimal_config_gets_the_documented_defaults) {
     BOOST_TEST(!c.limits.max_tokens.has_value());
     BOOST_TEST(!c.limits.max_cost_usd.has_value());
     BOOST_TEST(c.plugin_dirs.empty());
+    BOOST_TEST(c.prices.empty());
     BOOST_TEST(c.description.empty());
     const auto& review = body_of<ReviewStep>(c, "check");
     BOOST_TEST(review.draft_field == "draft");

@@ -216,6 +216,8 @@ BOOST_AUTO_TEST_CASE(failure_rate_is_zero_without_calls) {
 }
 
 BOOST_AUTO_TEST_CASE(remaining_counts_failures_still_allowed) {
+    // Cases with a full window (or where no failure is allowed at all), where
+    // "failures allowed over the window" and "failures before it opens" agree.
     struct Case {
         uint32_t window, min_calls;
         double max_rate;
@@ -223,15 +225,14 @@ BOOST_AUTO_TEST_CASE(remaining_counts_failures_still_allowed) {
         int expected;
     };
     const Case cases[] = {
-        {10, 4, 0.5, "", 5},
-        {10, 4, 0.5, "SSSS", 5},
-        {10, 4, 0.5, "F", 4},
-        {10, 4, 0.5, "SSFFS", 3},
-        {10, 4, 0.5, "FFF", 2},
-        {10, 4, 0.5, "FFFF", 0},    // open: nothing left
-        {10, 4, 0.25, "SSSSSSF", 1},  // floor(2.5) − 1
-        {4, 2, 0.5, "FSSSS", 2},    // the failure slid out of the window
-        {10, 1, 0.0, "SS", 0},
+        {4, 4, 0.5, "SSSS", 2},
+        {4, 4, 0.5, "SSSF", 1},        // one more: [S S F F] = 50 %, still closed
+        {4, 4, 0.5, "SSFF", 0},        // one more: [S F F F] = 75 %, open
+        {4, 4, 0.5, "SSFFF", 0},       // open: nothing left
+        {4, 2, 0.5, "FSSSS", 2},       // the failure slid out of the window
+        {10, 4, 0.25, "SSSSSSSSSF", 1},  // floor(2.5) − 1
+        {10, 4, 0.25, "SSSSSSSSSS", 2},
+        {10, 1, 0.0, "SS", 0},         // no failure is allowed at all
     };
     for (const Case& c : cases) {
         BOOST_TEST_CONTEXT("window " << c.window << ", max rate " << c.max_rate << ", outcomes \"" << c.outcomes

@@ -8,7 +8,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <queue>
 #include <thread>
 #include <vector>
 
@@ -53,7 +52,8 @@ private:
 
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue_;
+    std::vector<Entry> queue_;  // a min-heap on (when, sequence)
+    std::size_t compact_at_ = 1024;  // the size at which cancelled entries are swept out
     uint64_t next_sequence_ = 0;
     bool stopping_ = false;
     std::thread thread_;  // last: it starts in the constructor

@@ -33,6 +33,8 @@ public:
         const StepConfig* config;
         std::size_t index;
         std::optional<SwitchRouter> router;  //!< switch steps
+        std::optional<std::size_t> next;     //!< agent, parallel and review steps: the step after this one
+        std::optional<std::size_t> agent;    //!< agent steps: the agent called
     };
 
     //! Instantiates every agent through `registry` and checks what needs the

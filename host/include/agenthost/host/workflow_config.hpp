@@ -54,8 +54,10 @@ struct AgentConfig {
 };
 
 //! One field of an agent's input, taken from run state by JSON pointer.
-//! The input is the object {field: state[pointer], ...}; a field whose pointer
-//! is "" receives the whole of the run's input document.
+//! The input is the object {field: state[pointer], ...}. Every pointer starts
+//! with '/' (the loader refuses "" and anything else): run state is an object
+//! whose top-level keys are the keys steps write, and the run's input lives at
+//! "/input", so "/input" reads the whole of it.
 struct InputBinding {
     std::string field;
     std::string pointer;  //!< into run state, e.g. "/input/body" or "/triage/category"
@@ -145,7 +147,9 @@ struct RunLimits {
     std::optional<double> max_cost_usd;
 };
 
-//! Prices per million tokens, for ah.usage/1 reports of `model`.
+//! Prices in US dollars per million tokens, for ah.usage/1 reports of `model`.
+//! Cached input tokens are priced at cached_input_per_mtok (0 unless set), the
+//! rest of the input at input_per_mtok. A model with no price costs nothing.
 struct ModelPrice {
     std::string model;
     double input_per_mtok = 0.0;
@@ -160,7 +164,7 @@ struct WorkflowConfig {
     std::string start;  //!< the first step
     std::vector<std::filesystem::path> plugin_dirs;  //!< resolved against the config file's folder
     RunLimits limits;
-    std::vector<ModelPrice> prices;   //!< "prices": {"model": {"input_per_mtok": …, …}}
+    std::vector<ModelPrice> prices;   //!< "prices": {"model": {"input_per_mtok": …, …}}, in config order
     std::vector<AgentConfig> agents;  //!< in config order
     std::vector<StepConfig> steps;    //!< in config order
     std::string text;                 //!< the file as written, before ${ENV} expansion: safe to show

@@ -61,7 +61,10 @@ public:
     //! the thread the plugin completes on. The instance stays alive until
     //! every call of it has completed, and is never destroyed on a plugin's
     //! completing thread.
-    std::shared_ptr<PendingCall> invoke(CallRequest request, std::function<void(CallResult)> done);
+    //! `started`, when given, receives the handle before the plugin's invoke
+    //! runs, so that a synchronous call can be cancelled while it works.
+    std::shared_ptr<PendingCall> invoke(CallRequest request, std::function<void(CallResult)> done,
+                                        const std::function<void(std::shared_ptr<PendingCall>)>& started = {});
 
     //! invoke, then wait for the result on this thread.
     CallResult invoke_sync(CallRequest request);

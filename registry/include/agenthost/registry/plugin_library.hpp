@@ -39,7 +39,7 @@ public:
     //! AH_PLUGIN_* flags (ABI 1.1+; zero for older plugins).
     uint64_t flags() const noexcept { return entry().flags; }
     //! "name@version".
-    std::string id() const;
+    const std::string& id() const noexcept;
 
     ~PluginLibrary();
     PluginLibrary(const PluginLibrary&) = delete;
