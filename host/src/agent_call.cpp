@@ -136,6 +136,15 @@ void on_result(const std::shared_ptr<Attempt>& attempt, CallResult result) {
         } else {
             boost::system::error_code ec;
             output = boost::json::parse(result.output_json, ec);
+            if (!ec) {
+                // ah.context/1 writes land inside the step's own key, that is inside
+                // this output: merged first, so that the schema judges the result.
+                std::lock_guard lock(attempt->writes_mutex);
+                for (auto& [pointer, json] : attempt->writes) {
+                    set_at(output, std::string_view(pointer).substr(attempt->owned_prefix.size()),
+                           boost::json::parse(json));
+                }
+            }
             if (ec) {
                 status = AH_ERR_FAILED;
                 why = "output is not JSON: " + ec.message();
@@ -171,10 +180,6 @@ void on_result(const std::shared_ptr<Attempt>& attempt, CallResult result) {
     call->outcome.output = std::move(output);
     call->outcome.agent = agent.config->name;
     call->outcome.plugin = agent.instance->plugin().id();
-    {
-        std::lock_guard lock(attempt->writes_mutex);
-        call->outcome.writes = std::move(attempt->writes);
-    }
     finish(call);
 }
 
@@ -240,6 +245,9 @@ void start_attempt(const std::shared_ptr<AgentCall>& call) {
     attempt->call = call;
     attempt->agent = index;
     attempt->number = call->attempt;
+    if (const auto* owner = std::get_if<AgentStep>(&run.step(call->step).config->body)) {
+        attempt->owned_prefix = "/" + owner->writes;
+    }
     attempt->span_id = run.engine->span_id();
     if (!attempt->span_id.empty()) attempt->started = std::chrono::system_clock::now();
 
@@ -252,10 +260,13 @@ void start_attempt(const std::shared_ptr<AgentCall>& call) {
         std::move(request), [attempt](CallResult result) { on_result(attempt, std::move(result)); },
         [&call, &attempt, &run, limit](std::shared_ptr<PendingCall> pending) {
             // Before the plugin runs: a timeout must be able to cancel a synchronous call mid-way.
+            bool cancelled_meanwhile;
             {
                 std::lock_guard lock(call->mutex);
-                call->pending = std::move(pending);
+                call->pending = pending;
+                cancelled_meanwhile = call->cancelled;
             }
+            if (cancelled_meanwhile) pending->cancel();  // cancelled between the check above and now
             attempt->timeout = run.engine->scheduler.after(limit, [weak = std::weak_ptr<Attempt>(attempt), limit] {
                 if (auto a = weak.lock()) on_timeout(a, limit);
             });
@@ -330,13 +341,10 @@ ah_status Attempt::read_state(std::string_view pointer, std::string& json) {
 }
 
 ah_status Attempt::write_state(std::string_view pointer, std::string_view json) {
-    Run& run = *call->run;
-    const Workflow::Step& step = run.step(call->step);
-    std::string owned;
-    if (const auto* a = std::get_if<AgentStep>(&step.config->body)) owned = a->writes;
-    const std::string prefix = "/" + owned;
     // A step owns exactly one state key; everything else belongs to other steps.
-    if (owned.empty() || (pointer != prefix && pointer.rfind(prefix + "/", 0) != 0)) return AH_ERR_PERMISSION_DENIED;
+    if (owned_prefix.empty() || (pointer != owned_prefix && pointer.rfind(owned_prefix + "/", 0) != 0)) {
+        return AH_ERR_PERMISSION_DENIED;
+    }
     boost::system::error_code ec;
     boost::json::parse(json, ec);
     if (ec) return AH_ERR_INVALID_ARGUMENT;

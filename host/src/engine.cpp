@@ -126,23 +126,6 @@ void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord re
     run_step(run, *next);
 }
 
-// Sets `pointer` (below a top-level key) in `state`, creating objects on the way.
-void set_at(boost::json::value& state, std::string_view pointer, boost::json::value value) {
-    boost::json::value* at = &state;
-    std::size_t pos = 1;
-    while (pos <= pointer.size()) {
-        std::size_t slash = pointer.find('/', pos);
-        if (slash == std::string_view::npos) slash = pointer.size();
-        std::string key(pointer.substr(pos, slash - pos));
-        for (std::size_t i = 0; (i = key.find('~', i)) != std::string::npos; ++i)
-            key.replace(i, 2, key.compare(i, 2, "~1") == 0 ? "/" : "~");
-        if (!at->is_object()) *at = boost::json::object();
-        at = &at->as_object()[key];
-        pos = slash + 1;
-    }
-    *at = std::move(value);
-}
-
 // The input an agent receives: {field: state[pointer]} for each of the step's
 // reads. When a pointer names nothing, the run fails and nullopt comes back.
 std::optional<boost::json::object> build_input(const std::shared_ptr<Run>& run, std::size_t index,
@@ -186,8 +169,7 @@ void fill(StepRecord& r, const CallOutcome& o) {
 // Writes an agent's output (and its ah.context/1 writes) to the key the step owns.
 void write_output(const std::shared_ptr<Run>& run, const std::string& key, CallOutcome& outcome) {
     std::lock_guard lock(run->mutex);
-    run->state.as_object()[key] = std::move(outcome.output);
-    for (auto& [pointer, json] : outcome.writes) set_at(run->state, pointer, boost::json::parse(json));
+    run->state.as_object()[key] = std::move(outcome.output);  // ah.context/1 writes are already merged into it
 }
 
 struct StepContext {
@@ -307,8 +289,13 @@ void run_parallel_step(const std::shared_ptr<Run>& run, const ParallelStep& step
                 }
                 if (winner || last) resolve(winner);
             });
-            std::lock_guard lock(join->mutex);
-            join->calls[i] = std::move(call);
+            bool resolved;
+            {
+                std::lock_guard lock(join->mutex);
+                resolved = join->resolved;
+                join->calls[i] = call;
+            }
+            if (resolved) cancel_call(call);  // the join no longer needs this branch
         });
     }
 }
@@ -428,6 +415,23 @@ void run_step(const std::shared_ptr<Run>& run, std::size_t index) {
 }
 
 }  // namespace
+
+// Sets `pointer` in `state`, creating objects on the way.
+void set_at(boost::json::value& state, std::string_view pointer, boost::json::value value) {
+    boost::json::value* at = &state;
+    std::size_t pos = 1;
+    while (pos <= pointer.size()) {
+        std::size_t slash = pointer.find('/', pos);
+        if (slash == std::string_view::npos) slash = pointer.size();
+        std::string key(pointer.substr(pos, slash - pos));
+        for (std::size_t i = 0; (i = key.find('~', i)) != std::string::npos; ++i)
+            key.replace(i, 2, key.compare(i, 2, "~1") == 0 ? "/" : "~");
+        if (!at->is_object()) *at = boost::json::object();
+        at = &at->as_object()[key];
+        pos = slash + 1;
+    }
+    *at = std::move(value);
+}
 
 void fail_run(const std::shared_ptr<Run>& run, RunError error) {
     finish_run(run, false, nullptr, std::move(error));

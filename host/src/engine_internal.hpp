@@ -55,7 +55,6 @@ struct Engine::Impl {
 struct CallOutcome {
     bool ok = false;
     boost::json::value output;
-    std::vector<std::pair<std::string, std::string>> writes;  //!< ah.context/1 writes to apply
     std::string agent;   //!< the agent that produced the output, or the last one tried
     std::string plugin;
     uint32_t attempts = 0;
@@ -95,6 +94,7 @@ struct Attempt final : CallContext {
     std::string span_id;
     std::shared_ptr<Scheduler::Ticket> timeout;
     std::atomic<bool> resolved{false};  //!< by its result or its timeout, whichever came first
+    std::string owned_prefix;  //!< "/<key>" of the calling agent step, where ah.context/1 may write
     std::mutex writes_mutex;
     std::vector<std::pair<std::string, std::string>> writes;
 
@@ -140,6 +140,8 @@ std::shared_ptr<AgentCall> call_agent(const std::shared_ptr<Run>& run, std::size
 void cancel_call(const std::shared_ptr<AgentCall>& call);
 
 // engine.cpp
+//! Sets `pointer` in `value` to `json`, creating objects on the way ("" replaces the whole value).
+void set_at(boost::json::value& value, std::string_view pointer, boost::json::value json);
 //! Ends the run with an error, unless it has already ended.
 void fail_run(const std::shared_ptr<Run>& run, RunError error);
 

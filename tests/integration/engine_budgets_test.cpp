@@ -1,11 +1,7 @@
 // engine_budgets_test.cpp: the bounds on a run (max_steps catching a hand-off
-// loop, the deadline, the token ceiling fed by ah.usage/1) and an agent's
-// error budget opening its circuit so that calls go straight to the fallback.
-//
-// Not here: the cost ceiling (limits.max_cost_usd). It needs a price table,
-// and the config format has none yet: config/schema/workflow.schema.json
-// refuses a top-level "prices" and the loader never fills
-// WorkflowConfig::prices, so every run costs $0 and max_cost_usd never trips.
+// loop, the deadline, the token and cost ceilings fed by ah.usage/1 and the
+// config's "prices") and an agent's error budget opening its circuit so that
+// calls go straight to the fallback.
 #include "engine_support.hpp"
 
 #include <agenthost/host/logging.hpp>
@@ -68,7 +64,33 @@ BOOST_AUTO_TEST_CASE(tokens_under_the_ceiling_are_counted) {
     RunResult result = host.run(workflow, parse(R"({"case": "cheap"})"));
     ENGINE_REQUIRE_OK(result);
     BOOST_TEST(result.tokens == 20u);
-    BOOST_TEST(result.cost_usd == 0.0);  // no price table: see the note at the top
+    BOOST_TEST(result.cost_usd == 0.0);  // model m1 has no price
+}
+
+BOOST_AUTO_TEST_CASE(cost_ceiling_ends_the_run_naming_step_and_agent) {
+    TestHost host;
+    auto workflow = host.load("cost.json");
+    RunResult result = host.run(workflow, parse(R"({"case": "spend"})"));
+    // $0.85 in spend-1 fits under $1; spend-2 brings the run to $1.70.
+    require_error(result, "cost_budget", "spend-2", "pricey");
+    BOOST_TEST(result.cost_usd == 1.70, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(route(result) == names({"pick", "spend-1"}), boost::test_tools::per_element());
+    BOOST_TEST(!result.state.contains("spend-2"));
+}
+
+BOOST_AUTO_TEST_CASE(cost_is_priced_per_model_from_the_config) {
+    TestHost host;
+    auto workflow = host.load("cost.json");
+    RunResult once = host.run(workflow, parse(R"({"case": "once"})"));
+    ENGINE_REQUIRE_OK(once);
+    // Cached input at its own price, the rest of the input and the output at theirs.
+    BOOST_TEST(once.cost_usd == 0.85, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(once.tokens == 110000u);
+
+    RunResult free = host.run(workflow, parse(R"({"case": "free"})"));
+    ENGINE_REQUIRE_OK(free);  // a model without a price costs nothing, however many tokens
+    BOOST_TEST(free.cost_usd == 0.0);
+    BOOST_TEST(free.tokens == 220000u);
 }
 
 BOOST_AUTO_TEST_CASE(error_budget_opens_the_circuit_and_calls_go_to_the_fallback) {

@@ -282,6 +282,26 @@ BOOST_AUTO_TEST_CASE(write_inside_the_steps_key_is_applied) {
     BOOST_TEST(result.state.at("notes") == parse(R"({"written": "/notes/extra", "extra": {"k": [1, 2]}})"));
 }
 
+// A write inside the step's own key is applied on top of the agent's output,
+// after that output passed the output_schema. It must not be a way around the
+// schema: whatever ends up at the key still has to be valid output.
+BOOST_AUTO_TEST_CASE(write_inside_the_steps_key_cannot_bypass_the_output_schema) {
+    TestHost host;
+    auto workflow = host.load("context_writer.json");
+    for (const char* input : {R"({"case": "whole-key", "pointer": "/notes", "value": "not an object"})",
+                              R"({"case": "wrong-type", "pointer": "/notes/written", "value": 42})"}) {
+        BOOST_TEST_CONTEXT("input " << input) {
+            RunResult result = host.run(workflow, parse(input));
+            ENGINE_REQUIRE_OK(result);  // through the fallback, or with the write refused
+            const json::value& notes = result.state.at("notes");
+            // fixture-context-writer's output_schema: an object; "written", when there, a string.
+            const json::value* written = notes.is_object() ? notes.as_object().if_contains("written") : nullptr;
+            BOOST_TEST((notes.is_object() && (written == nullptr || written->is_string())),
+                       "state.notes = " << json::serialize(notes));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(refused_write_without_fallback_fails_with_permission_denied) {
     TestHost host;
     auto workflow = host.load("context_writer.json");

@@ -160,6 +160,10 @@ BOOST_AUTO_TEST_CASE(parallel_branches_really_run_concurrently) {
         ENGINE_REQUIRE_OK(result);
         BOOST_TEST(result.state.at("first") == parse(R"({"label": "a", "vote": "x"})"));
     }
+    // Every losing branch was cancelled, not left hanging until its ten-minute timeout.
+    for (const Workflow::Agent& agent : workflow->agents()) {
+        if (agent.config->name == "forever") BOOST_TEST(agent.instance->calls_in_flight() == 0u);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(spans_carry_the_run_id_with_parent_links) {

@@ -14,7 +14,7 @@ namespace agenthost {
 
 //! Why a run failed: a stable code for programs, and the step, agent and cause for people.
 struct RunError {
-    //! step_limit, deadline, token_budget, cost_budget, agent_failed, join_failed,
+    //! step_limit, deadline, token_budget, cost_budget, agent_failed, agent_timeout, join_failed,
     //! review_rejected, missing_state, no_route, cancelled
     std::string code;
     std::string step;
