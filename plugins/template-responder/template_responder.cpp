@@ -32,7 +32,12 @@ constexpr const char* manifest = R"json({
         "additionalProperties": {"type": "string"}
       },
       "select": {"type": "string", "pattern": "^(/([^~/]|~[01])*)*$"},
-      "revise": {"type": "boolean"}
+      "revise": {"type": "boolean"},
+      "revisions": {
+        "type": "object",
+        "description": "missing phrase -> template of the sentence that adds it; other phrases are appended as they are",
+        "additionalProperties": {"type": "string"}
+      }
     },
     "additionalProperties": false
   },
@@ -161,6 +166,11 @@ public:
         }
         if (const json::value* s = config.if_contains("select")) select_ = s->as_string();
         if (const json::value* r = config.if_contains("revise")) revise_ = r->as_bool();
+        if (const json::value* r = config.if_contains("revisions")) {
+            for (const auto& [phrase, text] : r->as_object()) {
+                revisions_.emplace(lowercase(std::string(phrase)), compile(std::string(phrase), std::string(text.as_string())));
+            }
+        }
     }
 
     std::string invoke(agenthost::Context& /*ctx*/, const agenthost::Input& input) override {
@@ -172,16 +182,7 @@ public:
                 key = chosen->get_string();
             }
         }
-        std::string text;
-        for (const Piece& piece : templates_.at(key)) {
-            if (piece.pointer.empty()) {
-                text += piece.literal;
-                continue;
-            }
-            const json::value* v = find(in, piece.pointer);
-            std::string value = v != nullptr ? render(*v) : std::string();
-            text += value.empty() ? piece.fallback : value;
-        }
+        std::string text = fill(templates_.at(key), in);
         if (revise_) {
             if (std::string paragraph = closing_paragraph(in, text); !paragraph.empty()) {
                 text.erase(text.find_last_not_of(" \t\r\n") + 1);  // npos + 1 == 0: all blank
@@ -192,15 +193,32 @@ public:
     }
 
 private:
-    // The missing phrases the text does not already hold, as one paragraph.
-    static std::string closing_paragraph(const json::value& in, const std::string& text) {
+    static std::string fill(const std::vector<Piece>& pieces, const json::value& in) {
+        std::string text;
+        for (const Piece& piece : pieces) {
+            if (piece.pointer.empty()) {
+                text += piece.literal;
+                continue;
+            }
+            const json::value* v = find(in, piece.pointer);
+            std::string value = v != nullptr ? render(*v) : std::string();
+            text += value.empty() ? piece.fallback : value;
+        }
+        return text;
+    }
+
+    // The missing phrases the text does not already hold, as one paragraph:
+    // each through its revision template when config has one, else as a sentence.
+    std::string closing_paragraph(const json::value& in, const std::string& text) const {
         const json::value* missing = find(in, "/feedback/missing");
         if (missing == nullptr || !missing->is_array()) return {};
         const std::string have = lowercase(text);
         std::string paragraph;
         for (const json::value& phrase : missing->get_array()) {
             if (!phrase.is_string() || have.find(lowercase(std::string(phrase.get_string()))) != std::string::npos) continue;
-            std::string s = sentence(std::string(phrase.get_string()));
+            auto revision = revisions_.find(lowercase(std::string(phrase.get_string())));
+            std::string s = revision != revisions_.end() ? fill(revision->second, in)
+                                                         : sentence(std::string(phrase.get_string()));
             if (!s.empty()) paragraph += (paragraph.empty() ? "" : " ") + s;
         }
         return paragraph;
@@ -209,6 +227,7 @@ private:
     std::map<std::string, std::vector<Piece>> templates_;
     std::string select_;
     bool revise_ = false;
+    std::map<std::string, std::vector<Piece>> revisions_;  // by lowercased phrase
 };
 
 }  // namespace

@@ -172,4 +172,14 @@ BOOST_AUTO_TEST_CASE(revision_appends_the_missing_phrases_as_a_closing_paragraph
     BOOST_TEST(!input_schema.validate(json::parse(R"("text")")).empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_revision_template_writes_the_missing_phrase_in_context) {
+    Registry registry = scanned();
+    auto revising = responder(registry, R"({"revise": true, "templates": {"default": "Hi {{/customer}}."},
+                                           "revisions": {"Ticket Number": "Your ticket number is {{/ticket}}."}})");
+    const json::object out = render(*revising, R"({"customer": "Ada", "ticket": "T-7",
+                                                  "feedback": {"missing": ["ticket number", "kind regards"]}})");
+    // The phrase with a revision template gets its sentence (matched in any case); the other is appended as is.
+    BOOST_TEST(out.at("text").as_string() == "Hi Ada.\n\nYour ticket number is T-7. Kind regards.");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
