@@ -1,7 +1,9 @@
 // agenthost/host.hpp: the embedding API. A product creates a Host, loads a
 // workflow config, and runs it, synchronously or not:
 //
-//     agenthost::Host host({.plugin_dirs = {"/opt/agenthost/lib/agenthost/plugins"}});
+//     agenthost::HostOptions options;
+//     options.plugin_dirs = {"/opt/agenthost/lib/agenthost/plugins"};
+//     agenthost::Host host(options);
 //     auto loaded = host.load("config/support.json");
 //     if (auto* issues = std::get_if<agenthost::ConfigIssues>(&loaded)) { /* print them */ }
 //     auto workflow = std::get<std::shared_ptr<const agenthost::Workflow>>(loaded);
