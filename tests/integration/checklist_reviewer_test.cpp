@@ -1,7 +1,7 @@
 // The first-party checklist-reviewer plugin: each rule on its own, the
 // approve path, the draft as a string or an object, and outputs that match
 // the manifest's output_schema.
-#include "fixture_paths.hpp"
+#include "plugin_agents.hpp"
 
 #include <agenthost/registry/registry.hpp>
 
@@ -18,24 +18,14 @@ namespace json = boost::json;
 
 namespace {
 
-Registry scanned() {
-    Registry registry({{AGENTHOST_PLUGIN_BUILD_DIR}, nullptr});
-    registry.scan();
-    return registry;
-}
+Registry scanned() { return agenthost::testing::first_party_registry(); }
 
 Result<std::shared_ptr<AgentInstance>> create(const Registry& registry, const char* config) {
-    AgentSpec spec;
-    spec.name = "review";
-    spec.plugin = "checklist-reviewer@^1";
-    spec.config = json::parse(config);
-    return registry.create_agent(spec);
+    return agenthost::testing::try_agent(registry, "checklist-reviewer@^1", config);
 }
 
 std::shared_ptr<AgentInstance> reviewer(const Registry& registry, const char* config) {
-    auto agent = create(registry, config);
-    BOOST_TEST_REQUIRE(agent.ok(), why(agent));
-    return agent.value();
+    return agenthost::testing::require_agent(registry, "checklist-reviewer@^1", config);
 }
 
 //! Calls the agent with {"draft": draft} and checks its output against the manifest.

@@ -1,7 +1,7 @@
 // The first-party template-responder plugin: template selection, JSON pointer
 // placeholders and their fallbacks, no placeholder left behind, templates
 // refused at create, and the revision that answers a checklist review.
-#include "fixture_paths.hpp"
+#include "plugin_agents.hpp"
 
 #include <agenthost/registry/registry.hpp>
 
@@ -17,24 +17,14 @@ namespace json = boost::json;
 
 namespace {
 
-Registry scanned() {
-    Registry registry({{AGENTHOST_PLUGIN_BUILD_DIR}, nullptr});
-    registry.scan();
-    return registry;
-}
+Registry scanned() { return agenthost::testing::first_party_registry(); }
 
 Result<std::shared_ptr<AgentInstance>> create(const Registry& registry, const char* config) {
-    AgentSpec spec;
-    spec.name = "respond";
-    spec.plugin = "template-responder@^1";
-    spec.config = json::parse(config);
-    return registry.create_agent(spec);
+    return agenthost::testing::try_agent(registry, "template-responder@^1", config);
 }
 
 std::shared_ptr<AgentInstance> responder(const Registry& registry, const char* config) {
-    auto agent = create(registry, config);
-    BOOST_TEST_REQUIRE(agent.ok(), why(agent));
-    return agent.value();
+    return agenthost::testing::require_agent(registry, "template-responder@^1", config);
 }
 
 //! Calls the agent and checks its output against the manifest.
