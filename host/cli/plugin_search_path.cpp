@@ -4,6 +4,7 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <system_error>
 
 namespace agenthost::cli {
@@ -75,6 +76,11 @@ Result<std::vector<fs::path>> plugin_search_path(std::span<const std::string> pl
 
     if (!default_dir.empty()) add(default_dir);
     return dirs;
+}
+
+Result<std::vector<fs::path>> cli_plugin_search_path(std::span<const std::string> plugin_dirs, const Logger& logger) {
+    const char* env = std::getenv("AGENTHOST_PLUGIN_PATH");
+    return plugin_search_path(plugin_dirs, env != nullptr ? env : "", default_plugin_dir(executable_dir()), logger);
 }
 
 }  // namespace agenthost::cli

@@ -29,4 +29,9 @@ Result<std::vector<std::filesystem::path>> plugin_search_path(std::span<const st
                                                              const std::filesystem::path& default_dir,
                                                              const Logger& logger);
 
+//! The search path of this process: `plugin_dirs` (the --plugin-dir values),
+//! then AGENTHOST_PLUGIN_PATH, then the default beside the executable.
+Result<std::vector<std::filesystem::path>> cli_plugin_search_path(std::span<const std::string> plugin_dirs,
+                                                                 const Logger& logger);
+
 }  // namespace agenthost::cli

@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -34,9 +33,7 @@ int fail(const Invocation& inv, const Error& error) {
 }
 
 Result<std::vector<fs::path>> search_path(const Invocation& inv) {
-    const char* env = std::getenv("AGENTHOST_PLUGIN_PATH");
-    auto dirs = plugin_search_path(inv.args.values("--plugin-dir"), env != nullptr ? env : "",
-                                   default_plugin_dir(executable_dir()), inv.logger);
+    auto dirs = cli_plugin_search_path(inv.args.values("--plugin-dir"), inv.logger);
     if (dirs && dirs->empty()) {
         return Error{"", "there is no plugin directory to search",
                      "pass --plugin-dir DIR, or list directories in AGENTHOST_PLUGIN_PATH"};
@@ -218,11 +215,6 @@ int run_list(const Invocation& inv) {
 
 // --------------------------------------------------------------- inspect
 
-bool looks_like_path(std::string_view target) {
-    return target.find('/') != std::string_view::npos ||
-           (target.size() > 3 && target.substr(target.size() - 3) == ".so");
-}
-
 bool refusal_is_for(const PluginRefusal& refusal, std::string_view name) {
     const std::string_view plugin = refusal.plugin;
     // A refusal names its plugin when the manifest could be read; otherwise the file's stem is all we have.
@@ -288,7 +280,7 @@ int run_inspect(const Invocation& inv) {
     const std::string& target = inv.args.positionals().front();
     std::shared_ptr<PluginLibrary> plugin;
 
-    if (looks_like_path(target)) {
+    if (PluginRef::names_a_file(target)) {
         std::error_code ec;
         if (!fs::is_regular_file(target, ec)) {
             return fail(inv, Error{target, "no such file; expected a plugin shared library (.so)",

@@ -11,7 +11,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -27,9 +26,7 @@ const OptionSpec plugin_dir_option{"--plugin-dir", "DIR", "also search DIR for p
 
 // The CLI's plugin directories; the workflow's own plugin_dirs are added by the host.
 std::optional<HostOptions> host_options(const Invocation& inv) {
-    const char* env = std::getenv("AGENTHOST_PLUGIN_PATH");
-    auto dirs = plugin_search_path(inv.args.values("--plugin-dir"), env != nullptr ? env : "",
-                                   default_plugin_dir(executable_dir()), inv.logger);
+    auto dirs = cli_plugin_search_path(inv.args.values("--plugin-dir"), inv.logger);
     if (!dirs) {
         inv.err << "agenthost: error: " << dirs.error().to_string() << '\n';
         return std::nullopt;

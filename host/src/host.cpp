@@ -90,7 +90,7 @@ AgentTestReport Host::test_agent(const std::string& plugin, const boost::json::v
     AgentTestReport report;
     Registry registry = impl_->registry_for({});
     std::shared_ptr<PluginLibrary> library;
-    if (plugin.find('/') != std::string::npos || plugin.ends_with(".so")) {
+    if (PluginRef::names_a_file(plugin)) {
         auto loaded = registry.load(plugin);
         if (!loaded) {
             report.problems.push_back(loaded.error().to_string());

@@ -49,6 +49,10 @@ struct PluginRef {
     VersionConstraint constraint;
 
     static Result<PluginRef> parse(std::string_view text);
+    //! Whether `text` names a plugin file rather than a plugin: it has a '/' or ends in ".so".
+    static bool names_a_file(std::string_view text) noexcept {
+        return text.find('/') != std::string_view::npos || text.ends_with(".so");
+    }
 };
 
 }  // namespace agenthost
