@@ -17,14 +17,19 @@
 
 #include <agenthost/sdk.h>
 
+#include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace agenthost {
 
@@ -46,6 +51,83 @@ enum class LogLevel : int32_t {
     error = AH_LOG_ERROR,
 };
 
+//! One HTTP request for ah.http/1 (see Context::http). An empty `method`
+//! means POST when there is a body, else GET.
+struct HttpRequest {
+    std::string method;
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::chrono::milliseconds timeout{0};  //!< the whole transfer; 0: only the call's own limit
+    bool cacheable = false;                //!< AH_HTTP_CACHEABLE: the answer depends on the request alone
+};
+
+//! What an ah.http/1 request came to, copied out of the host's borrowed response.
+struct HttpResponse {
+    ah_status status = AH_ERR_FAILED;  //!< AH_OK when a response arrived, whatever its HTTP status
+    int32_t http_status = 0;           //!< 0 when no response arrived
+    bool from_cache = false;           //!< the host's response cache answered
+    std::vector<std::pair<std::string, std::string>> headers;  //!< names in lower case
+    std::string body;
+    std::string error;  //!< why, when status != AH_OK
+
+    //! The first header named `name` (lower case), or nullptr.
+    const std::string* header(std::string_view name) const noexcept {
+        for (const auto& h : headers) {
+            if (h.first == name) return &h.second;
+        }
+        return nullptr;
+    }
+};
+
+//! Receives the outcome of one HTTP request, once, on a host thread.
+using HttpHandler = std::function<void(HttpResponse)>;
+
+namespace detail {
+
+// The C callback of ah.http/1: owns the handler from here on, so that it is
+// freed exactly once whatever the handler does.
+inline void http_trampoline(void* user, const ah_http_response* raw) noexcept {
+    std::unique_ptr<HttpHandler> handler(static_cast<HttpHandler*>(user));
+    try {
+        HttpResponse response;
+        const auto covers = [raw](std::size_t offset, std::size_t size) { return raw->struct_size >= offset + size; };
+        response.status = raw->status;
+        if (covers(offsetof(ah_http_response, http_status), sizeof raw->http_status)) {
+            response.http_status = raw->http_status;
+        }
+        if (covers(offsetof(ah_http_response, from_cache), sizeof raw->from_cache)) {
+            response.from_cache = raw->from_cache != 0;
+        }
+        if (covers(offsetof(ah_http_response, header_count), sizeof raw->header_count) && raw->headers != nullptr) {
+            response.headers.reserve(raw->header_count);
+            for (std::size_t i = 0; i < raw->header_count; ++i) {
+                const ah_http_header& h = raw->headers[i];
+                response.headers.emplace_back(h.name ? h.name : "", h.value ? h.value : "");
+            }
+        }
+        if (covers(offsetof(ah_http_response, body_size), sizeof raw->body_size) && raw->body != nullptr) {
+            response.body.assign(raw->body, raw->body_size);
+        }
+        if (covers(offsetof(ah_http_response, error), sizeof raw->error) && raw->error != nullptr) {
+            response.error = raw->error;
+        }
+        (*handler)(std::move(response));
+    } catch (...) {
+        // Nothing may cross into the host; a handler that must complete a call catches for itself.
+    }
+}
+
+inline void append_bytes(void* user, const char* data, std::size_t size) noexcept {
+    try {
+        static_cast<std::string*>(user)->append(data, size);
+    } catch (...) {
+        // Out of memory: the caller sees a truncated value.
+    }
+}
+
+}  // namespace detail
+
 //! The host as one instance sees it. Valid for the life of the instance.
 //! (Named apart from the embedding API's agenthost::Host, which a program
 //! that both embeds the host and defines agents may include beside this.)
@@ -64,6 +146,78 @@ public:
         if (const auto* log = extension<ah_log_v1>(AH_EXT_LOG_V1)) {
             log->write(host_, call, static_cast<int32_t>(level), message.data(), message.size());
         }
+    }
+
+    //! Read secret `name` (ah.secrets/1) into `value`. AH_ERR_PERMISSION_DENIED
+    //! when the service or the secret was not granted, AH_ERR_UNAVAILABLE when
+    //! it was but the config gives it no value. Usable from create on.
+    ah_status read_secret(const char* name, std::string& value) const {
+        const auto* secrets = extension<ah_secrets_v1>(AH_EXT_SECRETS_V1);
+        if (secrets == nullptr) return AH_ERR_PERMISSION_DENIED;
+        value.clear();
+        return secrets->read(host_, name, &detail::append_bytes, &value);
+    }
+
+    //! The value of secret `name`, or nullopt when it cannot be had (read_secret says why).
+    std::optional<std::string> secret(const char* name) const {
+        std::string value;
+        if (read_secret(name, value) != AH_OK) return std::nullopt;
+        return value;
+    }
+
+    //! Report one model call made for `call` (ah.usage/1): usable after invoke
+    //! returns, until the call is completed.
+    void report_usage(const ah_call* call, const char* model, uint64_t input_tokens, uint64_t output_tokens,
+                      uint64_t cached_input_tokens = 0) const noexcept {
+        if (const auto* usage = extension<ah_usage_v1>(AH_EXT_USAGE_V1)) {
+            usage->report(host_, call, model, input_tokens, output_tokens, cached_input_tokens);
+        }
+    }
+
+    //! Ask the host to wait at least `delay` before retrying `call` (a
+    //! provider's Retry-After), before failing it. False when the host is
+    //! older than ABI 1.2 and cannot take the hint.
+    bool retry_after(ah_call* call, std::chrono::milliseconds delay) const noexcept {
+        if (host_->struct_size < offsetof(ah_host, retry_after) + sizeof host_->retry_after ||
+            host_->retry_after == nullptr) {
+            return false;
+        }
+        host_->retry_after(call, delay.count() > 0 ? static_cast<uint64_t>(delay.count()) : 0u);
+        return true;
+    }
+
+    //! Send `request` for `call` through ah.http/1. AH_OK: `handler` runs once,
+    //! later, on a host thread (never inside this function), and `*id` names
+    //! the request for http_cancel. Any other status: refused (not granted:
+    //! AH_ERR_PERMISSION_DENIED, also when the URL is outside the granted
+    //! patterns), and `handler` never runs.
+    ah_status http(const ah_call* call, const HttpRequest& request, HttpHandler handler, uint64_t* id = nullptr) const {
+        const auto* http = extension<ah_http_v1>(AH_EXT_HTTP_V1);
+        if (http == nullptr) return AH_ERR_PERMISSION_DENIED;
+        std::vector<ah_http_header> headers;
+        headers.reserve(request.headers.size());
+        for (const auto& h : request.headers) headers.push_back({h.first.c_str(), h.second.c_str()});
+        ah_http_request raw{};
+        raw.struct_size = sizeof(ah_http_request);
+        raw.flags = request.cacheable ? AH_HTTP_CACHEABLE : 0u;
+        raw.method = request.method.empty() ? nullptr : request.method.c_str();
+        raw.url = request.url.c_str();
+        raw.headers = headers.empty() ? nullptr : headers.data();
+        raw.header_count = headers.size();
+        raw.body = request.body.empty() ? nullptr : request.body.data();
+        raw.body_size = request.body.size();
+        const auto timeout = request.timeout.count();
+        raw.timeout_ms = timeout <= 0 ? 0u : timeout > 0xFFFFFFFFLL ? 0xFFFFFFFFu : static_cast<uint32_t>(timeout);
+        auto owned = std::make_unique<HttpHandler>(std::move(handler));
+        const ah_status status = http->send(host_, call, &raw, &detail::http_trampoline, owned.get(), id);
+        if (status == AH_OK) (void)owned.release();  // the trampoline frees it
+        return status;
+    }
+
+    //! Abort request `id` (from http); its handler still runs, with
+    //! AH_ERR_CANCELLED unless it had already finished.
+    void http_cancel(uint64_t id) const noexcept {
+        if (const auto* http = extension<ah_http_v1>(AH_EXT_HTTP_V1)) http->cancel(host_, id);
     }
 
     const ah_host* raw() const noexcept { return host_; }
@@ -97,9 +251,18 @@ public:
     //! Report one model call's usage (ah.usage/1); the host prices it and charges the run.
     void report_usage(const char* model, uint64_t input_tokens, uint64_t output_tokens,
                       uint64_t cached_input_tokens = 0) const noexcept {
-        if (const auto* usage = host_.extension<ah_usage_v1>(AH_EXT_USAGE_V1)) {
-            usage->report(host_.raw(), call_, model, input_tokens, output_tokens, cached_input_tokens);
-        }
+        host_.report_usage(call_, model, input_tokens, output_tokens, cached_input_tokens);
+    }
+
+    //! The value of a granted secret (ah.secrets/1), or nullopt; HostApi::read_secret says why.
+    std::optional<std::string> secret(const char* name) const { return host_.secret(name); }
+
+    //! Before failing with a retryable status: wait at least `delay` before the retry.
+    bool retry_after(std::chrono::milliseconds delay) const noexcept { return host_.retry_after(call_, delay); }
+
+    //! Asynchronous HTTP for this call (ah.http/1); see HostApi::http.
+    ah_status http(const HttpRequest& request, HttpHandler handler, uint64_t* id = nullptr) const {
+        return host_.http(call_, request, std::move(handler), id);
     }
 
     //! Run state at `pointer` as JSON text (ah.context/1); the status says why not when it fails.
