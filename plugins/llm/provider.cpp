@@ -1,0 +1,80 @@
+// provider.cpp: status mapping and error bodies shared by both dialects.
+#include "provider.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace agenthost::llm {
+
+namespace json = boost::json;
+
+ah_status status_for_http(int32_t http_status) noexcept {
+    if (http_status == 429 || http_status == 408 || http_status >= 500) return AH_ERR_UNAVAILABLE;
+    if (http_status == 401 || http_status == 403) return AH_ERR_PERMISSION_DENIED;
+    if (http_status >= 400) return AH_ERR_INVALID_ARGUMENT;
+    // 1xx and 3xx are not answers a client of these APIs can use; another try may get one.
+    return AH_ERR_UNAVAILABLE;
+}
+
+ah_status status_for_transport(ah_status transport) noexcept {
+    // The host already speaks in ABI statuses (AH_ERR_UNAVAILABLE for no or a
+    // broken connection, AH_ERR_TIMEOUT, AH_ERR_CANCELLED); keep its word.
+    return transport < 0 ? transport : AH_ERR_FAILED;
+}
+
+namespace {
+
+std::string string_at(const json::object& object, std::string_view key) {
+    const json::value* v = object.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// A body quoted in a message: one line, short, so that a provider's HTML error page stays readable.
+std::string excerpt(std::string_view body) {
+    constexpr std::size_t limit = 200;
+    std::string out;
+    for (char c : body.substr(0, limit)) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+    if (body.size() > limit) out += "...";
+    return out;
+}
+
+}  // namespace
+
+ProviderError parse_error_body(std::string_view body) {
+    ProviderError error;
+    boost::system::error_code ec;
+    const json::value parsed = json::parse(body, ec);
+    if (ec || !parsed.is_object()) return error;
+    const json::value* inner = parsed.get_object().if_contains("error");
+    if (inner == nullptr) return error;
+    if (inner->is_string()) {  // some OpenAI-compatible servers answer {"error": "text"}
+        error.message = inner->get_string();
+        return error;
+    }
+    if (!inner->is_object()) return error;
+    const json::object& e = inner->get_object();
+    error.message = string_at(e, "message");
+    // OpenAI's "code" is the specific reason ("rate_limit_exceeded"), its
+    // "type" the broad class ("requests"); Anthropic only has "type".
+    error.code = string_at(e, "code");
+    if (error.code.empty()) error.code = string_at(e, "type");
+    return error;
+}
+
+std::string describe_error(std::string_view provider, int32_t http_status, const ProviderError& error,
+                           std::string_view body) {
+    std::string text(provider);
+    text += ' ';
+    text += std::to_string(http_status);
+    if (!error.code.empty()) text += ' ' + error.code;
+    text += ": ";
+    if (!error.message.empty()) {
+        text += error.message;
+    } else if (!body.empty()) {
+        text += excerpt(body);
+    } else {
+        text += "(empty body)";
+    }
+    return text;
+}
+
+}  // namespace agenthost::llm
