@@ -64,7 +64,9 @@ void next_agent(const std::shared_ptr<AgentCall>& call) {
 }
 
 // After a failed attempt: retry the same agent after a backoff, or move on.
-void after_failure(const std::shared_ptr<Attempt>& attempt, ah_status status, const std::string& why) {
+// `retry_after`: the plugin's own word on how long to wait (a provider's Retry-After).
+void after_failure(const std::shared_ptr<Attempt>& attempt, ah_status status, const std::string& why,
+                   std::optional<Milliseconds> retry_after = std::nullopt) {
     const std::shared_ptr<AgentCall>& call = attempt->call;
     Run& run = *call->run;
     const Workflow::Agent& agent = run.workflow->agents()[attempt->agent];
@@ -89,9 +91,12 @@ void after_failure(const std::shared_ptr<Attempt>& attempt, ah_status status, co
                                                         : "agent_timeout";
 
     const RetryPolicy& retry = agent.config->retry;
-    const bool again = retryable(status) && attempt->number < retry.max_attempts;
+    // A provider that wants a longer pause than max_backoff allows is not retried
+    // early (that only earns another refusal): the fallback gets the call.
+    const bool again = retryable(status) && attempt->number < retry.max_attempts &&
+                       (!retry_after || *retry_after <= retry.max_backoff);
     if (again) {
-        const Milliseconds wait = retry_delay(retry, attempt->number + 1, run.engine->unit_random());
+        const Milliseconds wait = retry_delay(retry, attempt->number + 1, run.engine->unit_random(), retry_after);
         if (now + wait < run.deadline) {
             // The scheduler holds the call while it waits: nothing else does.
             Engine::Impl* engine = run.engine;
@@ -173,7 +178,7 @@ void on_result(const std::shared_ptr<Attempt>& attempt, CallResult result) {
                                                 (budget_spent == "token_budget" ? "token" : "cost") +
                                                 " budget in a call of agent " + agent.config->name});
     }
-    if (status != AH_OK) return after_failure(attempt, status, why);
+    if (status != AH_OK) return after_failure(attempt, status, why, result.retry_after);
 
     if (agent.budget) agent.budget->record(true, SteadyClock::now());
     call->outcome.ok = true;

@@ -9,13 +9,16 @@
 #include <agenthost/registry/agent_instance.hpp>
 #include <agenthost/registry/service_directory.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 // The host's definition of the opaque call handle declared in sdk.h.
 struct ah_call {
@@ -30,6 +33,8 @@ struct ah_call {
     bool inside_invoke = true;                      // results wait until invoke has returned
     std::optional<agenthost::CallResult> deferred;  // a result that arrived inside invoke
     std::shared_ptr<ah_call> self;                  // keeps the call alive until it is delivered
+    std::optional<uint64_t> retry_after_ms;         // the plugin's hint for a retry (ah_host.retry_after)
+    std::vector<std::function<void()>> cancel_hooks;  // host services' work to stop with the call
 };
 
 namespace agenthost {
@@ -115,6 +120,7 @@ const void* get_extension(const ah_host* host, const char* id) noexcept;
 void complete(ah_call* call, ah_status status, const char* output, std::size_t output_size,
               const char* message) noexcept;
 int32_t is_cancelled(const ah_call* call) noexcept;
+void retry_after(ah_call* call, uint64_t delay_ms) noexcept;
 
 // Our tables are told apart from foreign pointers by their function
 // pointers, which lie inside ah_host itself.
@@ -133,13 +139,13 @@ const void* get_extension(const ah_host* host, const char* id) noexcept {
 
 CallResult make_result(ah_status status, const char* output, std::size_t output_size, const char* message) noexcept {
     try {
-        if (status == AH_OK) return CallResult{AH_OK, std::string(output ? output : "", output ? output_size : 0), {}};
+        if (status == AH_OK) return CallResult{AH_OK, std::string(output ? output : "", output ? output_size : 0), {}, std::nullopt};
         if (status > 0) {
-            return CallResult{AH_ERR_INTERNAL, {}, "the plugin completed a call with " + status_name(status)};
+            return CallResult{AH_ERR_INTERNAL, {}, "the plugin completed a call with " + status_name(status), std::nullopt};
         }
-        return CallResult{status, {}, message ? message : ""};
+        return CallResult{status, {}, message ? message : "", std::nullopt};
     } catch (...) {
-        return CallResult{AH_ERR_INTERNAL, {}, {}};  // out of memory copying the result
+        return CallResult{AH_ERR_INTERNAL, {}, {}, std::nullopt};  // out of memory copying the result
     }
 }
 
@@ -174,10 +180,16 @@ void finish_call(ah_call* call, ah_status status, const char* output, std::size_
     if (call == nullptr) return;
     CallResult result = make_result(status, output, output_size, message);
     std::shared_ptr<ah_call> keep;
+    std::vector<std::function<void()>> hooks;  // dropped outside the lock: they may hold anything
     {
         std::lock_guard lock(call->mutex);
         if (call->completed) return;  // a second completion is a plugin bug; the first one stands
         call->completed = true;
+        hooks.swap(call->cancel_hooks);
+        if (!result.ok() && call->retry_after_ms) {
+            result.retry_after = std::chrono::milliseconds(
+                std::min<uint64_t>(*call->retry_after_ms, static_cast<uint64_t>(INT64_MAX)));
+        }
         if (call->inside_invoke) {
             call->deferred = std::move(result);
             return;
@@ -196,6 +208,12 @@ int32_t is_cancelled(const ah_call* call) noexcept {
     return call != nullptr && call->cancel_requested.load() ? 1 : 0;
 }
 
+void retry_after(ah_call* call, uint64_t delay_ms) noexcept {
+    if (call == nullptr) return;
+    std::lock_guard lock(call->mutex);
+    if (!call->completed) call->retry_after_ms = delay_ms;
+}
+
 class CallHandle final : public PendingCall {
 public:
     explicit CallHandle(std::weak_ptr<ah_call> call) : call_(std::move(call)) {}
@@ -210,6 +228,18 @@ public:
             instance = call->instance;
         }
         call->cancel_requested.store(true);
+        std::vector<std::function<void()>> hooks;
+        {
+            std::lock_guard lock(call->mutex);
+            hooks.swap(call->cancel_hooks);
+        }
+        for (auto& hook : hooks) {
+            try {
+                hook();
+            } catch (...) {
+                // A service that cannot stop its work leaves it to finish; the plugin is still told.
+            }
+        }
         const State& state = *call->state;
         if (state.plugin->entry().cancel != nullptr) state.plugin->entry().cancel(state.instance, call.get());
     }
@@ -250,7 +280,7 @@ Result<std::shared_ptr<AgentInstance>> AgentInstance::create(std::string agent_n
                                                              const ServiceDirectory* services) {
     auto state = std::make_unique<State>();
     state->host.table = ah_host{sizeof(ah_host), AH_ABI_MAJOR, AH_ABI_MINOR, 0u, &get_extension, &complete,
-                                &is_cancelled};
+                                &is_cancelled, &retry_after};
     state->host.state = state.get();
     state->name = std::move(agent_name);
     state->plugin = std::move(plugin);
@@ -348,6 +378,22 @@ const AgentInstance* AgentInstance::from_host(const ah_host* host) noexcept {
 
 const CallRequest* AgentInstance::request_of(const ah_call* call) noexcept {
     return call != nullptr ? &call->request : nullptr;
+}
+
+bool AgentInstance::on_cancel(const ah_call* call, std::function<void()> hook) {
+    if (call == nullptr) return false;
+    // The host owns every ah_call; plugins only ever see it as a handle.
+    auto* mutable_call = const_cast<ah_call*>(call);
+    {
+        std::lock_guard lock(mutable_call->mutex);
+        if (mutable_call->completed) return false;
+        if (!mutable_call->cancel_requested.load()) {
+            mutable_call->cancel_hooks.push_back(std::move(hook));
+            return true;
+        }
+    }
+    hook();  // already cancelled: stop the work at once
+    return true;
 }
 
 }  // namespace agenthost

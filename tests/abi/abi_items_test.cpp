@@ -97,9 +97,12 @@ std::optional<Facts> frozen_macro(std::string_view name, const std::string& kind
     X("log level", AH_LOG_WARNING)               \
     X("log level", AH_LOG_ERROR)                 \
     X("flag", AH_PLUGIN_CONCURRENT_INVOKE)       \
+    X("flag", AH_HTTP_CACHEABLE)                 \
     X("extension id", AH_EXT_LOG_V1)             \
     X("extension id", AH_EXT_USAGE_V1)           \
-    X("extension id", AH_EXT_CONTEXT_V1)
+    X("extension id", AH_EXT_CONTEXT_V1)         \
+    X("extension id", AH_EXT_HTTP_V1)            \
+    X("extension id", AH_EXT_SECRETS_V1)
 
 // X(STRUCT, IN_1_0): every struct; IN_1_0 is yes or no (a struct added later
 // has no counterpart in the frozen header to name).
@@ -110,7 +113,12 @@ std::optional<Facts> frozen_macro(std::string_view name, const std::string& kind
     X(ah_plugin_entry, yes)      \
     X(ah_log_v1, yes)            \
     X(ah_usage_v1, no)           \
-    X(ah_context_v1, no)
+    X(ah_context_v1, no)         \
+    X(ah_http_header, no)        \
+    X(ah_http_request, no)       \
+    X(ah_http_response, no)      \
+    X(ah_http_v1, no)            \
+    X(ah_secrets_v1, no)
 
 // X(STRUCT, MEMBER, C TYPE...): every field and function pointer. Whether the
 // frozen header has the member is found out, not written down.
@@ -124,6 +132,7 @@ std::optional<Facts> frozen_macro(std::string_view name, const std::string& kind
     X(ah_host, get_extension, const void* (*)(const ah_host*, const char*))                              \
     X(ah_host, complete, void (*)(ah_call*, ah_status, const char*, size_t, const char*))                \
     X(ah_host, is_cancelled, int32_t (*)(const ah_call*))                                                \
+    X(ah_host, retry_after, void (*)(ah_call*, uint64_t))                                                \
     X(ah_invoke_args, struct_size, uint32_t)                                                             \
     X(ah_invoke_args, attempt, uint32_t)                                                                 \
     X(ah_invoke_args, input_json, const char*)                                                           \
@@ -153,13 +162,43 @@ std::optional<Facts> frozen_macro(std::string_view name, const std::string& kind
     X(ah_context_v1, struct_size, uint32_t)                                                              \
     X(ah_context_v1, reserved, uint32_t)                                                                 \
     X(ah_context_v1, read, ah_status (*)(const ah_host*, const ah_call*, const char*, ah_json_sink, void*)) \
-    X(ah_context_v1, write, ah_status (*)(const ah_host*, const ah_call*, const char*, const char*, size_t))
+    X(ah_context_v1, write, ah_status (*)(const ah_host*, const ah_call*, const char*, const char*, size_t)) \
+    X(ah_http_header, name, const char*)                                                                 \
+    X(ah_http_header, value, const char*)                                                                \
+    X(ah_http_request, struct_size, uint32_t)                                                            \
+    X(ah_http_request, flags, uint32_t)                                                                  \
+    X(ah_http_request, method, const char*)                                                              \
+    X(ah_http_request, url, const char*)                                                                 \
+    X(ah_http_request, headers, const ah_http_header*)                                                   \
+    X(ah_http_request, header_count, size_t)                                                             \
+    X(ah_http_request, body, const char*)                                                                \
+    X(ah_http_request, body_size, size_t)                                                                \
+    X(ah_http_request, timeout_ms, uint32_t)                                                             \
+    X(ah_http_request, reserved, uint32_t)                                                               \
+    X(ah_http_response, struct_size, uint32_t)                                                           \
+    X(ah_http_response, status, ah_status)                                                               \
+    X(ah_http_response, http_status, int32_t)                                                            \
+    X(ah_http_response, from_cache, uint32_t)                                                            \
+    X(ah_http_response, headers, const ah_http_header*)                                                  \
+    X(ah_http_response, header_count, size_t)                                                            \
+    X(ah_http_response, body, const char*)                                                               \
+    X(ah_http_response, body_size, size_t)                                                               \
+    X(ah_http_response, error, const char*)                                                              \
+    X(ah_http_v1, struct_size, uint32_t)                                                                 \
+    X(ah_http_v1, reserved, uint32_t)                                                                    \
+    X(ah_http_v1, send, ah_status (*)(const ah_host*, const ah_call*, const ah_http_request*, ah_http_callback, void*, uint64_t*)) \
+    X(ah_http_v1, cancel, void (*)(const ah_host*, uint64_t))                                           \
+    X(ah_secrets_v1, struct_size, uint32_t)                                                              \
+    X(ah_secrets_v1, reserved, uint32_t)                                                                 \
+    X(ah_secrets_v1, read, ah_status (*)(const ah_host*, const char*, ah_bytes_sink, void*))
 
 // X(TYPE, IN_1_0, C TYPE...): every typedef that is not a struct.
 #define AGENTHOST_ABI_TYPES(X)                                       \
     X(ah_status, yes, int32_t)                                       \
     X(ah_plugin_entry_fn, yes, const ah_plugin_entry* (*)(void))    \
-    X(ah_json_sink, no, void (*)(void*, const char*, size_t))
+    X(ah_json_sink, no, void (*)(void*, const char*, size_t))       \
+    X(ah_http_callback, no, void (*)(void*, const ah_http_response*)) \
+    X(ah_bytes_sink, no, void (*)(void*, const char*, size_t))
 
 // The written types are the real ones: in sdk.h...
 #define AGENTHOST_ABI_CHECK_FIELD_TYPE(S, m, ...) \

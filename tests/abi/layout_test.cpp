@@ -29,7 +29,7 @@ static_assert(offsetof(ah_error, message) == 0);
 static_assert(offsetof(ah_error, capacity) == 8);
 
 // ----------------------------------------------------------------- ah_host
-static_assert(sizeof(ah_host) == 40 && alignof(ah_host) == 8);
+static_assert(sizeof(ah_host) == 48 && alignof(ah_host) == 8);
 static_assert(offsetof(ah_host, struct_size) == 0);
 static_assert(offsetof(ah_host, abi_major) == 4);
 static_assert(offsetof(ah_host, abi_minor) == 8);
@@ -37,6 +37,7 @@ static_assert(offsetof(ah_host, reserved) == 12);
 static_assert(offsetof(ah_host, get_extension) == 16);
 static_assert(offsetof(ah_host, complete) == 24);
 static_assert(offsetof(ah_host, is_cancelled) == 32);
+static_assert(offsetof(ah_host, retry_after) == 40);
 
 // ---------------------------------------------------------- ah_invoke_args
 static_assert(sizeof(ah_invoke_args) == 48 && alignof(ah_invoke_args) == 8);
@@ -74,6 +75,26 @@ static_assert(sizeof(ah_context_v1) == 24 && alignof(ah_context_v1) == 8);
 static_assert(offsetof(ah_context_v1, read) == 8);
 static_assert(offsetof(ah_context_v1, write) == 16);
 
+// ------------------------------------------------- ah_http_v1, ah_secrets_v1
+static_assert(sizeof(ah_http_header) == 16 && alignof(ah_http_header) == 8);
+static_assert(sizeof(ah_http_request) == 64 && alignof(ah_http_request) == 8);
+static_assert(offsetof(ah_http_request, flags) == 4);
+static_assert(offsetof(ah_http_request, url) == 16);
+static_assert(offsetof(ah_http_request, headers) == 24);
+static_assert(offsetof(ah_http_request, body) == 40);
+static_assert(offsetof(ah_http_request, timeout_ms) == 56);
+static_assert(sizeof(ah_http_response) == 56 && alignof(ah_http_response) == 8);
+static_assert(offsetof(ah_http_response, status) == 4);
+static_assert(offsetof(ah_http_response, http_status) == 8);
+static_assert(offsetof(ah_http_response, headers) == 16);
+static_assert(offsetof(ah_http_response, body) == 32);
+static_assert(offsetof(ah_http_response, error) == 48);
+static_assert(sizeof(ah_http_v1) == 24 && alignof(ah_http_v1) == 8);
+static_assert(offsetof(ah_http_v1, send) == 8);
+static_assert(offsetof(ah_http_v1, cancel) == 16);
+static_assert(sizeof(ah_secrets_v1) == 16 && alignof(ah_secrets_v1) == 8);
+static_assert(offsetof(ah_secrets_v1, read) == 8);
+
 // ----------------------------------- the entry's 1.0 prefix, field by field
 // Same offset and same size for every field the 1.0 entry has, and the 1.0
 // entry ends exactly where the first 1.1 field begins.
@@ -94,9 +115,10 @@ AGENTHOST_SAME_AS_V1_0(destroy);
 static_assert(sizeof(v1_0::ah_plugin_entry) == offsetof(ah_plugin_entry, flags),
               "a 1.0 entry must end where `flags` begins");
 
-// The other structs have not grown since 1.0: identical sizes.
+// The host table grew in 1.2 (above); the other structs have not grown since 1.0.
 static_assert(sizeof(v1_0::ah_error) == sizeof(ah_error));
-static_assert(sizeof(v1_0::ah_host) == sizeof(ah_host));
+static_assert(sizeof(v1_0::ah_host) == offsetof(ah_host, retry_after),
+              "a 1.0 host table must end where `retry_after` begins");
 static_assert(sizeof(v1_0::ah_invoke_args) == sizeof(ah_invoke_args));
 static_assert(sizeof(v1_0::ah_log_v1) == sizeof(ah_log_v1));
 
@@ -119,10 +141,14 @@ BOOST_AUTO_TEST_SUITE(layout)
 
 BOOST_AUTO_TEST_CASE(struct_sizes_are_the_pinned_lp64_ones) {
     BOOST_TEST(sizeof(ah_error) == 16u);
-    BOOST_TEST(sizeof(ah_host) == 40u);
+    BOOST_TEST(sizeof(ah_host) == 48u);
     BOOST_TEST(sizeof(ah_invoke_args) == 48u);
     BOOST_TEST(sizeof(ah_plugin_entry) == 64u);
     BOOST_TEST(sizeof(ah_log_v1) == 16u);
+    BOOST_TEST(sizeof(ah_http_request) == 64u);
+    BOOST_TEST(sizeof(ah_http_response) == 56u);
+    BOOST_TEST(sizeof(ah_http_v1) == 24u);
+    BOOST_TEST(sizeof(ah_secrets_v1) == 16u);
 }
 
 BOOST_AUTO_TEST_CASE(every_struct_starts_with_its_size_where_it_has_one) {

@@ -36,7 +36,7 @@ extern "C" {
 /* ---------------------------------------------------------------- version */
 
 #define AH_ABI_MAJOR 1u
-#define AH_ABI_MINOR 1u
+#define AH_ABI_MINOR 2u
 
 /* The name of the one exported symbol. */
 #define AH_ENTRY_SYMBOL "ah_plugin_entry_v1"
@@ -113,6 +113,17 @@ struct ah_host {
      * Long-running synchronous work polls this and completes with
      * AH_ERR_CANCELLED. [any-thread, until `complete` returns] */
     int32_t (*is_cancelled)(const ah_call *call);
+
+    /* ---- added in 1.2 ---- */
+
+    /* Ask the host to wait at least `delay_ms` before it retries `call`: for
+     * a retryable failure (AH_ERR_UNAVAILABLE, AH_ERR_TIMEOUT, AH_ERR_FAILED)
+     * that the plugin is about to report, such as a provider's 429 with
+     * Retry-After. The host waits for the longer of this and its own backoff,
+     * and falls back at once when the wait would pass the run's deadline.
+     * Call before `complete`; a later call replaces an earlier one.
+     * [any-thread, until `complete` for `call` returns] */
+    void (*retry_after)(ah_call *call, uint64_t delay_ms);
 };
 
 /* --------------------------------------------------------------- invoking */
@@ -237,6 +248,96 @@ typedef struct ah_context_v1 {
     ah_status (*write)(const ah_host *host, const ah_call *call, const char *pointer, const char *json,
                        size_t size);
 } ah_context_v1;
+
+/* "ah.http/1" (added in 1.2): asynchronous HTTP through the host, which
+ * checks every URL against the network patterns granted to the agent, applies
+ * timeouts and TLS verification, reuses connections, records a span per
+ * request, and aborts a call's requests when the call is cancelled. Needs a
+ * grant. */
+#define AH_EXT_HTTP_V1 "ah.http/1"
+
+/* One header; both strings NUL-terminated and borrowed. */
+typedef struct ah_http_header {
+    const char *name;
+    const char *value;
+} ah_http_header;
+
+/* `ah_http_request.flags`: the host's response cache (when the workflow
+ * config turns it on) may answer this request, and keeps its answer. Only for
+ * requests whose answer depends on nothing but the request itself. */
+#define AH_HTTP_CACHEABLE 1u
+
+typedef struct ah_http_request {
+    uint32_t struct_size;          /* sizeof(ah_http_request) as the plugin built it */
+    uint32_t flags;                /* AH_HTTP_* bits; the host refuses bits it does not know */
+    const char *method;            /* "GET", "POST", ...; NULL: POST when there is a body, else GET */
+    const char *url;               /* absolute http:// or https:// URL */
+    const ah_http_header *headers; /* `header_count` request headers; NULL when there are none */
+    size_t header_count;
+    const char *body;              /* `body_size` bytes; NULL when there is none */
+    size_t body_size;
+    uint32_t timeout_ms;           /* the whole transfer; 0: no limit but the call's own */
+    uint32_t reserved;             /* zero */
+} ah_http_request;
+
+/* What came back. Everything it points to is borrowed for the callback. */
+typedef struct ah_http_response {
+    uint32_t struct_size;          /* sizeof(ah_http_response) as the host built it */
+    ah_status status;              /* AH_OK when a response arrived, whatever its HTTP
+                                    * status; else AH_ERR_TIMEOUT, AH_ERR_UNAVAILABLE
+                                    * (no connection, or it broke), AH_ERR_CANCELLED or
+                                    * AH_ERR_FAILED */
+    int32_t http_status;           /* 200, 429, ...; 0 when no response arrived */
+    uint32_t from_cache;           /* nonzero when the host's response cache answered */
+    const ah_http_header *headers; /* response headers, names in lower case */
+    size_t header_count;
+    const char *body;              /* `body_size` bytes, not NUL-terminated */
+    size_t body_size;
+    const char *error;             /* why, when status != AH_OK; else NULL */
+} ah_http_response;
+
+/* Receives the outcome of one `ah_http_v1.send`: exactly once per accepted
+ * request, on a host thread, never inside `send`. `response` is borrowed for
+ * the duration of the callback. */
+typedef void (*ah_http_callback)(void *user, const ah_http_response *response);
+
+typedef struct ah_http_v1 {
+    uint32_t struct_size;
+    uint32_t reserved;
+    /* Start `request` on behalf of `call`. AH_OK: accepted; `callback` runs
+     * once, later, and `*out_id` (when `out_id` is not NULL) names the request
+     * for `cancel`. AH_ERR_PERMISSION_DENIED: the URL is not within the
+     * agent's granted network patterns (the host logs which agent asked for
+     * what); AH_ERR_INVALID_ARGUMENT: a malformed request, or `call` is NULL.
+     * On a refusal `callback` is never called. The host aborts every request
+     * of a call that is cancelled, and so of one that times out.
+     * [any-thread, until `complete` for `call` returns] */
+    ah_status (*send)(const ah_host *host, const ah_call *call, const ah_http_request *request,
+                      ah_http_callback callback, void *user, uint64_t *out_id);
+    /* Abort request `id`. Its callback still runs, with AH_ERR_CANCELLED
+     * unless the request had already finished. An unknown or finished id is
+     * ignored. [any-thread] */
+    void (*cancel)(const ah_host *host, uint64_t id);
+} ah_http_v1;
+
+/* "ah.secrets/1" (added in 1.2): read a secret the agent was granted, by
+ * name. Values come from the environment or from files that the workflow
+ * config names, and the host redacts them from every log and trace line it
+ * writes; a value the plugin transforms (encodes, splits) escapes that, so do
+ * not log secrets. Needs a grant. */
+#define AH_EXT_SECRETS_V1 "ah.secrets/1"
+
+/* Receives bytes; `data` is borrowed for the call. */
+typedef void (*ah_bytes_sink)(void *user, const char *data, size_t size);
+
+typedef struct ah_secrets_v1 {
+    uint32_t struct_size;
+    uint32_t reserved;
+    /* Pass the value of secret `name` to `sink`. AH_ERR_PERMISSION_DENIED
+     * unless the agent was granted `name`; AH_ERR_UNAVAILABLE when it was but
+     * the config gives the secret no value. [any-thread] */
+    ah_status (*read)(const ah_host *host, const char *name, ah_bytes_sink sink, void *user);
+} ah_secrets_v1;
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -157,6 +157,27 @@ struct ModelPrice {
     double cached_input_per_mtok = 0.0;
 };
 
+//! "secrets": {"NAME": {"env": "VAR"} | {"file": "path"}}. The value is read
+//! when the workflow is loaded, never stored in the config, and redacted from
+//! every log and trace line.
+struct SecretSource {
+    std::string name;
+    std::string env;             //!< the environment variable, when from the environment
+    std::filesystem::path file;  //!< the file, when from a file (resolved against the config's folder)
+    std::string pointer;         //!< "/secrets/<name>", for error messages
+};
+
+//! "response_cache": the host's cache of HTTP answers to requests that plugins
+//! mark cacheable (AH_HTTP_CACHEABLE), keyed by the canonical request. Off
+//! unless the config has this section.
+struct ResponseCacheConfig {
+    std::size_t max_entries = 1024;
+    std::size_t max_bytes = 64 * 1024 * 1024;  //!< of cached bodies and headers together
+    //! always: a hit answers at once and saves the call; on_failure: the cache
+    //! answers only when the live request fails (a "cached answer" fallback).
+    enum class Serve { always, on_failure } serve = Serve::always;
+};
+
 struct WorkflowConfig {
     std::filesystem::path file;
     std::string name;
@@ -165,6 +186,8 @@ struct WorkflowConfig {
     std::vector<std::filesystem::path> plugin_dirs;  //!< resolved against the config file's folder
     RunLimits limits;
     std::vector<ModelPrice> prices;   //!< "prices": {"model": {"input_per_mtok": …, …}}, in config order
+    std::vector<SecretSource> secrets;  //!< in config order
+    std::optional<ResponseCacheConfig> response_cache;  //!< none: no cache
     std::vector<AgentConfig> agents;  //!< in config order
     std::vector<StepConfig> steps;    //!< in config order
     std::string text;                 //!< the file as written, before ${ENV} expansion: safe to show

@@ -5,7 +5,9 @@
 #include <agenthost/registry/plugin_library.hpp>
 #include <agenthost/sdk.h>
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,6 +36,8 @@ struct CallResult {
     ah_status status = AH_ERR_INTERNAL;
     std::string output_json;
     std::string error;
+    //! How long the plugin asked the host to wait before a retry (ah_host.retry_after), on failure.
+    std::optional<std::chrono::milliseconds> retry_after;
     bool ok() const noexcept { return status == AH_OK; }
 };
 
@@ -81,6 +85,11 @@ public:
     static const AgentInstance* from_host(const ah_host* host) noexcept;
     //! The request of a call in flight; nullptr when `call` is null.
     static const CallRequest* request_of(const ah_call* call) noexcept;
+    //! Runs `hook` when `call` is cancelled (a timeout, the run ending), before
+    //! the plugin's cancel; at once when it already is. Host services use it to
+    //! stop work they do for the call. Dropped unrun when the call completes;
+    //! false, and `hook` dropped, when it already has.
+    static bool on_cancel(const ah_call* call, std::function<void()> hook);
 
     ~AgentInstance();
     AgentInstance(const AgentInstance&) = delete;
