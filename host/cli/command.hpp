@@ -42,5 +42,7 @@ struct Command {
 std::vector<Command> plugins_commands();
 //! validate, run, test-agent.
 std::vector<Command> workflow_commands();
+//! batch: one workflow over a JSON Lines file of inputs.
+std::vector<Command> batch_commands();
 
 }  // namespace agenthost::cli

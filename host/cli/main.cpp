@@ -29,6 +29,7 @@ std::vector<OptionSpec> global_options() {
 
 std::vector<Command> all_commands() {
     std::vector<Command> commands = workflow_commands();
+    for (Command& c : batch_commands()) commands.push_back(std::move(c));
     for (Command& c : plugins_commands()) commands.push_back(std::move(c));
     return commands;
 }
