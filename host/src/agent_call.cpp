@@ -153,7 +153,7 @@ void on_result(const std::shared_ptr<Attempt>& attempt, CallResult result) {
             if (ec) {
                 status = AH_ERR_FAILED;
                 why = "output is not JSON: " + ec.message();
-            } else if (auto violations = agent.instance->plugin().manifest().output_schema->validate(output);
+            } else if (auto violations = agent.instance->output_schema().validate(output);
                        !violations.empty()) {
                 // Garbage never travels downstream: the output is dropped here.
                 status = AH_ERR_FAILED;

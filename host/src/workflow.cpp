@@ -76,8 +76,8 @@ std::variant<std::shared_ptr<const Workflow>, ConfigIssues> Workflow::compile(Wo
             agent.fallback.push_back(*index);
             const Agent& stand_in = workflow->agents_[*index];
             if (!agent.instance || !stand_in.instance) continue;
-            auto why = fallback_incompatibility(agent.instance->plugin().manifest().output_schema->source(),
-                                                stand_in.instance->plugin().manifest().output_schema->source());
+            auto why = fallback_incompatibility(agent.instance->output_schema().source(),
+                                                stand_in.instance->output_schema().source());
             if (why) {
                 issues.push_back(cfg.issue_at(agent.config->pointer + "/fallback/" + std::to_string(i),
                                               "fallback \"" + stand_in.config->name + "\" (" +

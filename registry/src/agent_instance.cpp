@@ -104,6 +104,7 @@ struct AgentInstance::State {
     std::string name;
     std::shared_ptr<const PluginLibrary> plugin;
     Permissions permissions;
+    std::shared_ptr<const JsonSchema> output_schema;
     const ServiceDirectory* services = nullptr;
     void* instance = nullptr;
     std::mutex invoke_mutex;  // serialises invoke for plugins without AH_PLUGIN_CONCURRENT_INVOKE
@@ -277,7 +278,8 @@ Result<std::shared_ptr<AgentInstance>> AgentInstance::create(std::string agent_n
                                                              std::shared_ptr<const PluginLibrary> plugin,
                                                              const std::string& config_json,
                                                              Permissions permissions,
-                                                             const ServiceDirectory* services) {
+                                                             const ServiceDirectory* services,
+                                                             std::shared_ptr<const JsonSchema> output_schema) {
     auto state = std::make_unique<State>();
     state->host.table = ah_host{sizeof(ah_host), AH_ABI_MAJOR, AH_ABI_MINOR, 0u, &get_extension, &complete,
                                 &is_cancelled, &retry_after};
@@ -285,6 +287,7 @@ Result<std::shared_ptr<AgentInstance>> AgentInstance::create(std::string agent_n
     state->name = std::move(agent_name);
     state->plugin = std::move(plugin);
     state->permissions = std::move(permissions);
+    state->output_schema = output_schema ? std::move(output_schema) : state->plugin->manifest().output_schema;
     state->services = services;
     State& s = *state;
     // The instance exists before the plugin's create runs, so that create may already log.
@@ -368,6 +371,7 @@ CallResult AgentInstance::invoke_sync(CallRequest request) {
 const std::string& AgentInstance::name() const noexcept { return state_->name; }
 const PluginLibrary& AgentInstance::plugin() const noexcept { return *state_->plugin; }
 const Permissions& AgentInstance::permissions() const noexcept { return state_->permissions; }
+const JsonSchema& AgentInstance::output_schema() const noexcept { return *state_->output_schema; }
 const ServiceDirectory* AgentInstance::services() const noexcept { return state_->services; }
 std::size_t AgentInstance::calls_in_flight() const noexcept { return state_->in_flight.load(); }
 

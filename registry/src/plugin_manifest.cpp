@@ -82,7 +82,27 @@ Result<PluginManifest> PluginManifest::parse(std::string_view text) {
     };
     compile("config_schema", m.config_schema);
     compile("input_schema", m.input_schema);
-    compile("output_schema", m.output_schema);
+    const boost::json::value& output = obj.at("output_schema");
+    const boost::json::object* by_config = output.is_object() ? output.get_object().if_contains("$config") != nullptr
+                                                                    ? &output.get_object()
+                                                                    : nullptr
+                                                              : nullptr;
+    if (by_config == nullptr) {
+        compile("output_schema", m.output_schema);
+    } else if (const boost::json::value* pointer = by_config->if_contains("$config");
+               !pointer->is_string() || (!pointer->get_string().empty() && pointer->get_string()[0] != '/')) {
+        problems += "\n  at /output_schema/$config: expected a JSON pointer into the agent's config, e.g. \"/output_schema\"";
+    } else {
+        m.output_schema_in_config = std::string(pointer->get_string());
+        const boost::json::value any_object = {{"type", "object"}};
+        const boost::json::value* otherwise = by_config->if_contains("otherwise");
+        auto schema = JsonSchema::compile(otherwise != nullptr ? *otherwise : any_object);
+        if (schema) {
+            m.output_schema = std::make_shared<const JsonSchema>(std::move(schema).value());
+        } else {
+            problems += "\n  at /output_schema/otherwise" + schema.error().where + ": " + schema.error().message;
+        }
+    }
 
     if (const boost::json::value* perms = obj.if_contains("permissions")) {
         auto requested = Permissions::from_json(*perms, "manifest /permissions");
@@ -96,6 +116,25 @@ Result<PluginManifest> PluginManifest::parse(std::string_view text) {
 
     m.json = std::move(json);
     return m;
+}
+
+}  // namespace agenthost
+
+namespace agenthost {
+
+Result<std::shared_ptr<const JsonSchema>> PluginManifest::output_schema_for(const boost::json::value& config) const {
+    if (!output_schema_in_config) return output_schema;
+    boost::system::error_code ec;
+    const boost::json::value* schema = config.find_pointer(*output_schema_in_config, ec);
+    if (schema == nullptr) return output_schema;
+    auto compiled = JsonSchema::compile(*schema);
+    if (!compiled) {
+        return Error{"config " + *output_schema_in_config + compiled.error().where,
+                     "is not a usable JSON Schema for the agent's output: " + compiled.error().message,
+                     "the plugin " + name + " takes its output schema from here",
+                     *output_schema_in_config + compiled.error().where};
+    }
+    return std::shared_ptr<const JsonSchema>(std::make_shared<const JsonSchema>(std::move(compiled).value()));
 }
 
 }  // namespace agenthost

@@ -130,8 +130,17 @@ Result<std::shared_ptr<AgentInstance>> Registry::create_agent(const AgentSpec& s
         return error;
     }
 
+    auto output_schema = lib->manifest().output_schema_for(spec.config);
+    if (!output_schema) {
+        Error error = output_schema.error();
+        error.where = who + " /config" + error.pointer;
+        error.pointer = "/config" + error.pointer;
+        return error;
+    }
+
     auto instance = AgentInstance::create(spec.name, lib, boost::json::serialize(spec.config),
-                                          std::move(permissions).value(), options_.services);
+                                          std::move(permissions).value(), options_.services,
+                                          std::move(output_schema).value());
     if (!instance) {
         Error error = instance.error();
         error.pointer = "/config";  // the plugin's own create refused its config

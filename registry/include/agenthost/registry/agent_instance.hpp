@@ -58,7 +58,8 @@ public:
     static Result<std::shared_ptr<AgentInstance>> create(std::string agent_name,
                                                          std::shared_ptr<const PluginLibrary> plugin,
                                                          const std::string& config_json, Permissions permissions,
-                                                         const ServiceDirectory* services);
+                                                         const ServiceDirectory* services,
+                                                         std::shared_ptr<const JsonSchema> output_schema = nullptr);
 
     //! Starts a call. `done` runs exactly once: on this thread after the
     //! plugin's invoke has returned when the plugin completed inline, else on
@@ -76,6 +77,9 @@ public:
     const std::string& name() const noexcept;
     const PluginLibrary& plugin() const noexcept;
     const Permissions& permissions() const noexcept;
+    //! What this agent's outputs must match: the manifest's output_schema, or
+    //! the schema the agent's config gives (PluginManifest::output_schema_for).
+    const JsonSchema& output_schema() const noexcept;
     //! The host services this instance reaches through get_extension.
     const ServiceDirectory* services() const noexcept;
     //! Calls started and not yet completed.
