@@ -6,6 +6,7 @@
 
 #include <agenthost/host/config_issue.hpp>
 #include <agenthost/host/error_budget.hpp>
+#include <agenthost/host/response_cache.hpp>
 #include <agenthost/host/switch_router.hpp>
 #include <agenthost/host/workflow_config.hpp>
 #include <agenthost/registry/agent_instance.hpp>
@@ -53,6 +54,9 @@ public:
     std::optional<std::size_t> agent_index(std::string_view name) const noexcept;
     //! The price of `model`, or nullptr when the config has none.
     const ModelPrice* price(std::string_view model) const noexcept;
+    //! The cache of HTTP answers that every run of this workflow shares, when
+    //! the config turns it on ("response_cache"); else nullptr. Thread-safe.
+    ResponseCache* response_cache() const noexcept { return response_cache_.get(); }
 
     Workflow(const Workflow&) = delete;
     Workflow& operator=(const Workflow&) = delete;
@@ -63,6 +67,7 @@ private:
     std::vector<Agent> agents_;
     std::vector<Step> steps_;
     std::size_t start_ = 0;
+    std::unique_ptr<ResponseCache> response_cache_;
 };
 
 //! Whether output valid against `fallback` is always acceptable where output
