@@ -447,12 +447,16 @@ double Engine::Impl::unit_random() {
 Engine::Engine(EngineOptions options) : impl_(std::make_unique<Impl>(options)) {}
 
 Engine::~Engine() {
-    {
-        std::unique_lock lock(impl_->runs_mutex);
-        impl_->runs_idle.wait(lock, [&] { return impl_->runs_in_flight == 0; });
-    }
+    drain();
     impl_->pool.join();
 }
+
+void Engine::drain() {
+    std::unique_lock lock(impl_->runs_mutex);
+    impl_->runs_idle.wait(lock, [&] { return impl_->runs_in_flight == 0; });
+}
+
+void Engine::post(std::function<void()> work) { impl_->post(std::move(work)); }
 
 std::string Engine::start(std::shared_ptr<const Workflow> workflow, boost::json::value input,
                           std::function<void(RunResult)> done) {

@@ -102,6 +102,8 @@ struct Attempt final : CallContext {
                    uint64_t cached_input_tokens) override;
     ah_status read_state(std::string_view pointer, std::string& json) override;
     ah_status write_state(std::string_view pointer, std::string_view json) override;
+    std::string_view parent_span_id() const override { return span_id; }
+    ResponseCache* response_cache() const override;
 };
 
 struct Run : std::enable_shared_from_this<Run> {

@@ -5,6 +5,7 @@
 #include <agenthost/host/config_loader.hpp>
 #include <agenthost/host/engine.hpp>
 #include <agenthost/host/host_services.hpp>
+#include <agenthost/host/http_service.hpp>
 #include <agenthost/host/tracer.hpp>
 #include <agenthost/registry/registry.hpp>
 
@@ -18,13 +19,33 @@ struct Host::Impl {
     Logger logger;
     HostServices services{logger};
     std::unique_ptr<Tracer> tracer;
+    // Declared before the engine, so destroyed after it: HTTP callbacks run on
+    // the engine's pool, and the pool runs the last of them while it joins.
+    std::unique_ptr<HttpService> http;
     std::unique_ptr<Engine> engine;
 
     explicit Impl(HostOptions o) : options(std::move(o)) {
         if (options.trace_file) tracer = std::make_unique<Tracer>(*options.trace_file);
         engine = std::make_unique<Engine>(
             EngineOptions{options.worker_threads, options.max_output_bytes, tracer.get(), &logger});
+        HttpServiceOptions http_options;
+        http_options.dispatch = [engine = engine.get()](std::function<void()> work) { engine->post(std::move(work)); };
+        http_options.tracer = tracer.get();
+        http_options.logger = &logger;
+        http = std::make_unique<HttpService>(std::move(http_options));
+        services.set_http(http.get());
     }
+
+    // Runs end first, with the HTTP client still serving them; then what is
+    // left in flight (requests of calls that timed out) is aborted, its
+    // callbacks queued on the pool; then the engine joins the pool, which runs them.
+    ~Impl() {
+        engine->drain();
+        http->stop();
+        engine.reset();
+    }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
 
     Registry registry_for(const std::vector<std::filesystem::path>& extra) const {
         std::vector<std::filesystem::path> dirs = options.plugin_dirs;

@@ -1,6 +1,7 @@
 // host_services.cpp: the C entry points of the host services, and the lookup by id.
 #include <agenthost/host/call_context.hpp>
 #include <agenthost/host/host_services.hpp>
+#include <agenthost/host/http_service.hpp>
 
 #include <agenthost/registry/agent_instance.hpp>
 #include <agenthost/sdk.h>
@@ -103,6 +104,36 @@ ah_status context_write(const ah_host* host, const ah_call* call, const char* po
     }
 }
 
+// ah.http/1: the HttpService does the work; these only find it and keep
+// exceptions on this side of the boundary.
+HttpService* http_of(const AgentInstance* instance) noexcept {
+    if (instance == nullptr) return nullptr;
+    const auto* services = dynamic_cast<const HostServices*>(instance->services());
+    return services != nullptr ? services->http() : nullptr;
+}
+
+ah_status http_send(const ah_host* host, const ah_call* call, const ah_http_request* request,
+                    ah_http_callback callback, void* user, uint64_t* out_id) noexcept {
+    try {
+        const AgentInstance* instance = AgentInstance::from_host(host);
+        HttpService* http = http_of(instance);
+        if (http == nullptr) return AH_ERR_INVALID_ARGUMENT;
+        return http->send(*instance, call, request, callback, user, out_id);
+    } catch (...) {
+        return AH_ERR_INTERNAL;
+    }
+}
+
+void http_cancel(const ah_host* host, uint64_t id) noexcept {
+    try {
+        if (HttpService* http = http_of(AgentInstance::from_host(host))) http->cancel(id);
+    } catch (...) {
+        // A cancel that cannot be queued leaves the request to finish or time out.
+    }
+}
+
+constexpr ah_http_v1 http_v1 = {sizeof(ah_http_v1), 0u, &http_send, &http_cancel};
+
 constexpr ah_usage_v1 usage_v1 = {sizeof(ah_usage_v1), 0u, &usage_report};
 constexpr ah_context_v1 context_v1 = {sizeof(ah_context_v1), 0u, &context_read, &context_write};
 
@@ -112,6 +143,7 @@ const void* HostServices::find(std::string_view id) const noexcept {
     if (id == AH_EXT_LOG_V1) return &log_v1;
     if (id == AH_EXT_USAGE_V1) return &usage_v1;
     if (id == AH_EXT_CONTEXT_V1) return &context_v1;
+    if (id == AH_EXT_HTTP_V1) return http_ != nullptr ? &http_v1 : nullptr;
     return nullptr;
 }
 

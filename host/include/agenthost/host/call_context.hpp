@@ -1,6 +1,7 @@
 // call_context.hpp: what host services need from the engine about the call
 // they serve. The engine hangs one of these on every call it makes
-// (CallRequest::context); ah.usage/1 and ah.context/1 reach the run through it.
+// (CallRequest::context); ah.usage/1 and ah.context/1 reach the run through it,
+// and ah.http/1 finds the span and the response cache of the call there.
 #pragma once
 
 #include <agenthost/sdk.h>
@@ -10,6 +11,8 @@
 #include <string_view>
 
 namespace agenthost {
+
+class ResponseCache;
 
 class CallContext {
 public:
@@ -22,6 +25,11 @@ public:
     //! Stages a write, applied when the call succeeds; AH_ERR_PERMISSION_DENIED
     //! outside the key the calling step owns.
     virtual ah_status write_state(std::string_view pointer, std::string_view json) = 0;
+    //! The span that host services hang their own spans under (the attempt's);
+    //! empty when the call is not traced.
+    virtual std::string_view parent_span_id() const { return {}; }
+    //! The workflow's response cache for ah.http/1; nullptr when it has none.
+    virtual ResponseCache* response_cache() const { return nullptr; }
 };
 
 }  // namespace agenthost

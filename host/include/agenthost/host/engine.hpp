@@ -45,6 +45,14 @@ public:
     //! Runs in flight.
     std::size_t active_runs() const noexcept;
 
+    //! Waits until no run is in flight. Work posted meanwhile still runs.
+    void drain();
+
+    //! Runs `work` on the worker pool: host services deliver their results
+    //! there (ah.http/1 callbacks), so that plugin code never runs on their
+    //! own threads. Until the engine is destroyed.
+    void post(std::function<void()> work);
+
     struct Impl;
 
 private:

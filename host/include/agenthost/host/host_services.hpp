@@ -14,6 +14,8 @@
 
 namespace agenthost {
 
+class HttpService;
+
 class HostServices : public ServiceDirectory {
 public:
     //! `logger` must outlive this object, and this object every instance that uses it.
@@ -24,12 +26,18 @@ public:
 
     const Logger& logger() const noexcept { return logger_; }
 
+    //! The HTTP client behind "ah.http/1"; without one the service is not offered.
+    //! It must outlive every instance that uses it.
+    void set_http(HttpService* http) noexcept { http_ = http; }
+    HttpService* http() const noexcept { return http_; }
+
     //! The most bytes of one plugin log message that are kept; the rest is cut
     //! and marked, so one runaway plugin cannot flood the log.
     static constexpr std::size_t max_log_message = 64 * 1024;
 
 private:
     const Logger& logger_;
+    HttpService* http_ = nullptr;
 };
 
 }  // namespace agenthost

@@ -1,0 +1,742 @@
+// http_service.cpp: the event loop behind "ah.http/1": one libcurl multi
+// handle driven through its socket API (CURLMOPT_SOCKETFUNCTION,
+// CURLMOPT_TIMERFUNCTION, curl_multi_socket_action) on a Boost.Asio
+// io_context that one thread runs. Readiness of each of curl's sockets is a
+// posix::stream_descriptor::async_wait; curl's timer is a steady_timer. The
+// cost of a wake-up is the sockets that are ready, not the transfers in
+// flight, so ten thousand transfers cost one thread and a few syscalls each.
+//
+// Everything inside Impl that is not marked [any-thread] belongs to the loop
+// thread. Callers reach it only through asio::post; results leave it only
+// through the dispatch function (the engine's pool), which also writes the
+// span and the log line, so that the loop never waits on anything but sockets.
+#include <agenthost/host/http_service.hpp>
+
+#include <agenthost/host/call_context.hpp>
+#include <agenthost/host/response_cache.hpp>
+#include <agenthost/host/tracer.hpp>
+#include <agenthost/registry/agent_instance.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <curl/curl.h>
+#include <poll.h>
+
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace agenthost {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// libcurl's process-wide set-up must run once, before the first handle, and
+// curl_global_init is not thread-safe in 7.88. A function-local static is the
+// one initialisation that C++ runs exactly once across threads, which is why
+// this is the one static object of the host: it holds no state of ours, only
+// the fact that libcurl is ready, and it tears libcurl down at exit.
+class CurlGlobal {
+public:
+    CurlGlobal() noexcept : code_(curl_global_init(CURL_GLOBAL_DEFAULT)) {}
+    ~CurlGlobal() {
+        if (code_ == CURLE_OK) curl_global_cleanup();
+    }
+    CurlGlobal(const CurlGlobal&) = delete;
+    CurlGlobal& operator=(const CurlGlobal&) = delete;
+    CURLcode code() const noexcept { return code_; }
+
+private:
+    CURLcode code_;
+};
+
+const CurlGlobal& curl_global() noexcept {
+    static const CurlGlobal global;
+    return global;
+}
+
+struct EasyDeleter {
+    void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
+};
+struct MultiDeleter {
+    void operator()(CURLM* multi) const noexcept { curl_multi_cleanup(multi); }
+};
+struct SlistDeleter {
+    void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+
+// Small receive buffers keep ten thousand transfers in tens of megabytes.
+constexpr long receive_buffer_bytes = 16 * 1024;
+// Read events handled back to back on one socket before its next wait: a
+// guard for data curl left unread, which an edge-triggered wait would not
+// report again.
+constexpr unsigned max_read_kicks = 8;
+
+// A result as the callback receives it: a live answer, a cached one, or none.
+struct Outcome {
+    ah_status status = AH_ERR_FAILED;
+    std::shared_ptr<const CachedResponse> response;  // null: no response arrived
+    bool from_cache = false;
+    std::string error;
+};
+
+// Everything a finished request needs once it leaves the loop thread.
+struct Delivery {
+    HttpCallback done;
+    Outcome outcome;
+    HttpOrigin origin;
+    std::string method;
+    std::string url;  // loggable_url
+    std::size_t request_bytes = 0;
+    std::string span_id;  // empty: no span
+    std::chrono::system_clock::time_point started;
+    std::string stand_in_for;  // why the live request failed, when a cached answer stands in
+};
+
+struct Transfer {
+    uint64_t id = 0;
+    OutgoingHttpRequest request;
+    HttpOrigin origin;
+    HttpCallback done;
+    std::string cache_key;  // empty: the cache plays no part
+    std::string span_id;
+    std::chrono::system_clock::time_point started;
+    std::size_t max_body = 0;
+
+    std::unique_ptr<CURL, EasyDeleter> easy;
+    std::unique_ptr<curl_slist, SlistDeleter> header_list;
+    std::array<char, CURL_ERROR_SIZE> error{};
+    std::shared_ptr<CachedResponse> response = std::make_shared<CachedResponse>();
+    bool too_large = false;
+};
+
+// One of curl's sockets. The descriptor never owns the fd (curl does): it is
+// released, never closed, when curl says it is done with the socket.
+struct Watch {
+    Watch(asio::io_context& io, curl_socket_t socket) : descriptor(io), fd(socket) {}
+    ~Watch() {
+        if (descriptor.is_open()) (void)descriptor.release();
+    }
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+    asio::posix::stream_descriptor descriptor;
+    curl_socket_t fd;
+    int wanted = 0;  // CURL_POLL_IN / OUT / INOUT
+    bool reading = false;
+    bool writing = false;
+    bool closed = false;
+    unsigned kicks = 0;
+};
+
+ah_status status_of(CURLcode code) {
+    switch (code) {
+        case CURLE_OK: return AH_OK;
+        case CURLE_OPERATION_TIMEDOUT: return AH_ERR_TIMEOUT;
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+            return AH_ERR_UNAVAILABLE;  // no connection, or it broke: a retry may succeed
+        default: return AH_ERR_FAILED;
+    }
+}
+
+// Whether a failed or refused live request may be answered from the cache.
+bool failed_for_cache(const Outcome& outcome) {
+    if (outcome.status == AH_ERR_CANCELLED) return false;  // the caller asked to stop
+    if (outcome.status != AH_OK) return true;
+    const int32_t code = outcome.response ? outcome.response->http_status : 0;
+    return code == 429 || code >= 500;
+}
+
+std::string describe_failure(const Outcome& outcome) {
+    if (outcome.status != AH_OK) return status_name(outcome.status) + ": " + outcome.error;
+    return "HTTP " + std::to_string(outcome.response ? outcome.response->http_status : 0);
+}
+
+std::string span_name(const std::string& method, const std::string& url) {
+    // "POST 127.0.0.1:8080/v1/chat/completions": the loggable URL without its scheme.
+    const std::size_t scheme = url.find("://");
+    return method + " " + (scheme == std::string::npos ? url : url.substr(scheme + 3));
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) noexcept {
+    auto* transfer = static_cast<Transfer*>(user);
+    const std::size_t bytes = size * count;
+    std::string& body = transfer->response->body;
+    if (body.size() + bytes > transfer->max_body) {
+        transfer->too_large = true;
+        return CURL_WRITEFUNC_ERROR;
+    }
+    try {
+        body.append(data, bytes);
+    } catch (...) {
+        return CURL_WRITEFUNC_ERROR;
+    }
+    return bytes;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) noexcept {
+    auto* transfer = static_cast<Transfer*>(user);
+    const std::size_t bytes = size * count;
+    try {
+        const std::string_view line = trim(std::string_view(data, bytes));
+        auto& headers = transfer->response->headers;
+        if (line.substr(0, 5) == "HTTP/") {
+            headers.clear();  // a new response begins (after a 100 Continue or a proxy's CONNECT)
+        } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos && colon != 0) {
+            headers.emplace_back(lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+        }
+    } catch (...) {
+        return CURL_WRITEFUNC_ERROR;
+    }
+    return bytes;
+}
+
+}  // namespace
+
+struct HttpService::Impl {
+    explicit Impl(HttpServiceOptions o);
+    ~Impl();
+
+    HttpServiceOptions options;
+    IdSource ids;
+    std::atomic<uint64_t> next_id{1};
+    //! Shared with callbacks on the pool, which may outlive a stopped loop.
+    std::shared_ptr<std::atomic<std::size_t>> in_flight = std::make_shared<std::atomic<std::size_t>>(0);
+
+    asio::io_context io{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    asio::steady_timer timer{io};
+    std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches;
+    std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers;
+    std::unique_ptr<CURLM, MultiDeleter> multi;  // after what its callbacks touch: destroyed first
+
+    std::mutex stop_mutex;  // orders posts to the loop against stop()
+    bool stopped = false;
+    std::thread thread;
+    std::thread::id loop_id;
+
+    // [any-thread]
+    uint64_t start(OutgoingHttpRequest request, HttpOrigin origin, HttpCallback done);
+    void cancel(uint64_t id);
+    void stop();
+    void dispatch(Delivery delivery);
+
+    // loop thread
+    void begin(std::unique_ptr<Transfer> transfer);
+    bool configure(Transfer& transfer);
+    void abort(uint64_t id, const std::string& why);
+    void shut_down();
+    void on_socket(curl_socket_t socket, int what);
+    void on_timer(long timeout_ms);
+    void arm(const std::shared_ptr<Watch>& watch);
+    void ready(const std::shared_ptr<Watch>& watch, int select);
+    void act(curl_socket_t socket, int select);
+    void collect();
+    void finish(std::unique_ptr<Transfer> transfer, Outcome outcome);
+};
+
+HttpService::Impl::Impl(HttpServiceOptions o) : options(std::move(o)) {
+    if (!options.dispatch) throw std::invalid_argument("HttpService needs a dispatch function");
+    if (curl_global().code() != CURLE_OK) {
+        throw std::runtime_error(std::string("libcurl cannot start: ") + curl_easy_strerror(curl_global().code()));
+    }
+    multi.reset(curl_multi_init());
+    if (!multi) throw std::runtime_error("libcurl cannot make a multi handle");
+    CURLM* m = multi.get();
+    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION,
+                      +[](CURL*, curl_socket_t socket, int what, void* self, void*) -> int {
+                          try {
+                              static_cast<Impl*>(self)->on_socket(socket, what);
+                              return 0;
+                          } catch (...) {
+                              return -1;  // curl fails the transfers on this socket rather than lose them
+                          }
+                      });
+    curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, +[](CURLM*, long timeout_ms, void* self) -> int {
+        try {
+            static_cast<Impl*>(self)->on_timer(timeout_ms);
+            return 0;
+        } catch (...) {
+            return -1;
+        }
+    });
+    curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
+    curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    // The connection cache must hold every connection that concurrent
+    // transfers opened, or keep-alive connections close between steps.
+    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, options.max_connections);
+    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, options.max_connections);
+
+    thread = std::thread([this] {
+        for (;;) {
+            try {
+                io.run();
+                return;
+            } catch (const std::exception& e) {
+                if (options.logger) options.logger->log(LogLevel::error, std::string("ah.http/1 loop: ") + e.what());
+            } catch (...) {
+                if (options.logger) options.logger->log(LogLevel::error, "ah.http/1 loop: unknown exception");
+            }
+        }
+    });
+    loop_id = thread.get_id();
+}
+
+HttpService::Impl::~Impl() { stop(); }
+
+// ------------------------------------------------------------- any thread
+
+uint64_t HttpService::Impl::start(OutgoingHttpRequest request, HttpOrigin origin, HttpCallback done) {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->id = next_id.fetch_add(1);
+    transfer->started = std::chrono::system_clock::now();
+    if (options.tracer != nullptr && !origin.trace_id.empty()) transfer->span_id = ids.span_id();
+    transfer->max_body = options.max_response_bytes;
+    in_flight->fetch_add(1);
+    const uint64_t id = transfer->id;
+
+    // Hashing happens here, on the caller's thread, not on the loop.
+    if (request.cacheable && origin.cache != nullptr) {
+        transfer->cache_key = ResponseCache::key(request.method, request.url, request.body);
+        if (origin.cache->serve() == ResponseCacheConfig::Serve::always) {
+            if (auto hit = origin.cache->lookup(transfer->cache_key)) {
+                Delivery d{std::move(done), Outcome{AH_OK, std::move(hit), true, {}}, std::move(origin),
+                           request.method, loggable_url(request.url), request.body.size(), transfer->span_id,
+                           transfer->started, {}};
+                dispatch(std::move(d));
+                return id;
+            }
+        }
+    }
+    transfer->request = std::move(request);
+    transfer->origin = std::move(origin);
+    transfer->done = std::move(done);
+    {
+        std::lock_guard lock(stop_mutex);
+        if (!stopped) {
+            asio::post(io, [this, t = std::move(transfer)]() mutable { begin(std::move(t)); });
+            return id;
+        }
+    }
+    finish(std::move(transfer), Outcome{AH_ERR_CANCELLED, nullptr, false, "the host is shutting down"});
+    return id;
+}
+
+void HttpService::Impl::cancel(uint64_t id) {
+    std::lock_guard lock(stop_mutex);
+    if (stopped) return;  // stop() has aborted everything
+    asio::post(io, [this, id] { abort(id, "the request was cancelled"); });
+}
+
+void HttpService::Impl::stop() {
+    {
+        std::lock_guard lock(stop_mutex);
+        if (stopped) return;
+        stopped = true;
+        // Behind every begin() already posted: those transfers exist when this runs.
+        asio::post(io, [this] { shut_down(); });
+    }
+    if (thread.joinable()) thread.join();
+}
+
+void HttpService::Impl::dispatch(Delivery delivery) {
+    Tracer* tracer = options.tracer;
+    const Logger* logger = options.logger;
+    auto counter = in_flight;
+    auto run = [tracer, logger, counter, d = std::move(delivery)]() {
+        const Outcome& o = d.outcome;
+        const LogTags tags{d.origin.trace_id, d.origin.agent, d.origin.step};
+        if (!d.stand_in_for.empty() && logger != nullptr) {
+            logger->log(LogLevel::info,
+                        "ah.http/1: " + d.method + " " + d.url + " failed (" + d.stand_in_for +
+                            "); the response cache answers instead",
+                        tags);
+        }
+        if (tracer != nullptr && !d.span_id.empty()) {
+            try {
+                Span span{d.origin.trace_id, d.span_id, d.origin.parent_span, span_name(d.method, d.url), "http",
+                          d.started, std::chrono::system_clock::now(), o.status == AH_OK, {}};
+                span.attributes["method"] = d.method;
+                span.attributes["url"] = d.url;
+                span.attributes["http_status"] = o.response ? o.response->http_status : 0;
+                span.attributes["request_bytes"] = d.request_bytes;
+                span.attributes["response_bytes"] = o.response ? o.response->body.size() : 0;
+                span.attributes["from_cache"] = o.from_cache;
+                if (!d.origin.agent.empty()) span.attributes["agent"] = d.origin.agent;
+                if (o.status != AH_OK) span.attributes["error"] = status_name(o.status) + ": " + o.error;
+                tracer->emit(span);
+            } catch (...) {
+                // A span that cannot be written must not cost the plugin its answer.
+            }
+        }
+        std::vector<ah_http_header> headers;
+        if (o.response) {
+            headers.reserve(o.response->headers.size());
+            for (const auto& [name, value] : o.response->headers) headers.push_back({name.c_str(), value.c_str()});
+        }
+        const ah_http_response response{sizeof(ah_http_response),
+                                        o.status,
+                                        o.response ? o.response->http_status : 0,
+                                        o.from_cache ? 1u : 0u,
+                                        headers.empty() ? nullptr : headers.data(),
+                                        headers.size(),
+                                        o.response ? o.response->body.data() : nullptr,
+                                        o.response ? o.response->body.size() : 0,
+                                        o.status == AH_OK ? nullptr : o.error.c_str()};
+        try {
+            d.done(response);
+        } catch (...) {
+            // The callback is the plugin's; nothing it throws may take the worker down.
+        }
+        counter->fetch_sub(1);
+    };
+    try {
+        options.dispatch(std::move(run));
+    } catch (...) {
+        // Out of memory on the way to the pool: the callback is lost, and says so.
+        in_flight->fetch_sub(1);
+        if (options.logger) options.logger->log(LogLevel::error, "ah.http/1: a response could not be delivered");
+    }
+}
+
+// --------------------------------------------------------------- loop thread
+
+bool HttpService::Impl::configure(Transfer& t) {
+    t.easy.reset(curl_easy_init());
+    if (!t.easy) return false;
+    CURL* e = t.easy.get();
+    const OutgoingHttpRequest& r = t.request;
+    bool ok = true;
+    auto set = [&](CURLoption option, auto value) { ok = ok && curl_easy_setopt(e, option, value) == CURLE_OK; };
+
+    set(CURLOPT_URL, r.url.c_str());
+    set(CURLOPT_PRIVATE, static_cast<void*>(&t));
+    set(CURLOPT_ERRORBUFFER, t.error.data());
+    set(CURLOPT_NOSIGNAL, 1L);
+    set(CURLOPT_PROTOCOLS_STR, "http,https");
+    set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    set(CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not escape the permission check
+    set(CURLOPT_SSL_VERIFYPEER, 1L);
+    set(CURLOPT_SSL_VERIFYHOST, 2L);
+    set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    // Over TLS, wait for a connection being set up to learn whether it can
+    // multiplex, instead of opening another one per request.
+    if (r.url.rfind("https:", 0) == 0) set(CURLOPT_PIPEWAIT, 1L);
+    set(CURLOPT_BUFFERSIZE, receive_buffer_bytes);
+    set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_body));
+    set(CURLOPT_USERAGENT, "agenthost");
+    if (r.timeout.count() > 0) set(CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
+    set(CURLOPT_WRITEFUNCTION, &on_body);
+    set(CURLOPT_WRITEDATA, static_cast<void*>(&t));
+    set(CURLOPT_HEADERFUNCTION, &on_header);
+    set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
+    // No proxy option is set: libcurl reads http_proxy, https_proxy and no_proxy itself.
+
+    if (r.method == "GET" && r.body.empty()) {
+        set(CURLOPT_HTTPGET, 1L);
+    } else if (r.method == "HEAD") {
+        set(CURLOPT_NOBODY, 1L);
+    } else {
+        if (r.method != "POST") set(CURLOPT_CUSTOMREQUEST, r.method.c_str());
+        if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
+            set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+            set(CURLOPT_POSTFIELDS, r.body.data());  // borrowed: the transfer owns the body
+        }
+    }
+
+    bool has_expect = false;
+    curl_slist* list = nullptr;
+    for (const auto& [name, value] : r.headers) {
+        // "Name;" is libcurl's spelling of a header with an empty value.
+        const std::string line = value.empty() ? name + ";" : name + ": " + value;
+        curl_slist* grown = curl_slist_append(list, line.c_str());
+        if (grown == nullptr) {
+            curl_slist_free_all(list);
+            return false;
+        }
+        list = grown;
+        has_expect = has_expect || lower(name) == "expect";
+    }
+    if (!has_expect) {
+        // No "Expect: 100-continue" round trip before large bodies: providers answer at once.
+        if (curl_slist* grown = curl_slist_append(list, "Expect:")) list = grown;
+    }
+    t.header_list.reset(list);
+    set(CURLOPT_HTTPHEADER, t.header_list.get());
+    return ok;
+}
+
+void HttpService::Impl::begin(std::unique_ptr<Transfer> t) {
+    if (!multi) {
+        return finish(std::move(t), Outcome{AH_ERR_CANCELLED, nullptr, false, "the host is shutting down"});
+    }
+    if (!configure(*t)) {
+        return finish(std::move(t), Outcome{AH_ERR_FAILED, nullptr, false, "libcurl refused the request's options"});
+    }
+    CURL* easy = t->easy.get();
+    const uint64_t id = t->id;
+    transfers.emplace(id, std::move(t));
+    if (const CURLMcode code = curl_multi_add_handle(multi.get(), easy); code != CURLM_OK) {
+        auto node = transfers.extract(id);
+        finish(std::move(node.mapped()), Outcome{AH_ERR_FAILED, nullptr, false, curl_multi_strerror(code)});
+    }
+}
+
+void HttpService::Impl::abort(uint64_t id, const std::string& why) {
+    auto node = transfers.extract(id);
+    if (node.empty()) return;  // finished already, or never ours
+    curl_multi_remove_handle(multi.get(), node.mapped()->easy.get());
+    finish(std::move(node.mapped()), Outcome{AH_ERR_CANCELLED, nullptr, false, why});
+}
+
+void HttpService::Impl::shut_down() {
+    while (!transfers.empty()) abort(transfers.begin()->first, "the host is shutting down");
+    multi.reset();  // closes the cached connections; curl's last socket callbacks arrive here
+    for (auto& [fd, watch] : watches) {
+        watch->closed = true;
+        if (watch->descriptor.is_open()) (void)watch->descriptor.release();  // cancels its waits
+    }
+    watches.clear();
+    timer.cancel();
+    work.reset();  // io.run() returns once the cancelled waits have run
+}
+
+void HttpService::Impl::on_socket(curl_socket_t socket, int what) {
+    if (what == CURL_POLL_REMOVE) {
+        auto it = watches.find(socket);
+        if (it == watches.end()) return;
+        it->second->closed = true;
+        if (it->second->descriptor.is_open()) (void)it->second->descriptor.release();
+        watches.erase(it);
+        return;
+    }
+    std::shared_ptr<Watch>& slot = watches[socket];
+    if (!slot) {
+        auto watch = std::make_shared<Watch>(io, socket);
+        boost::system::error_code ec;
+        watch->descriptor.assign(socket, ec);
+        if (ec) {
+            watches.erase(socket);
+            throw boost::system::system_error(ec, "cannot watch a socket");
+        }
+        slot = std::move(watch);
+    }
+    slot->wanted = what;
+    arm(slot);
+}
+
+void HttpService::Impl::arm(const std::shared_ptr<Watch>& watch) {
+    if (watch->closed) return;
+    if ((watch->wanted & CURL_POLL_IN) && !watch->reading) {
+        watch->reading = true;
+        watch->descriptor.async_wait(asio::posix::stream_descriptor::wait_read,
+                                     [this, watch](const boost::system::error_code& ec) {
+                                         watch->reading = false;
+                                         watch->kicks = 0;
+                                         if (!ec) ready(watch, CURL_CSELECT_IN);
+                                     });
+    }
+    if ((watch->wanted & CURL_POLL_OUT) && !watch->writing) {
+        watch->writing = true;
+        watch->descriptor.async_wait(asio::posix::stream_descriptor::wait_write,
+                                     [this, watch](const boost::system::error_code& ec) {
+                                         watch->writing = false;
+                                         if (!ec) ready(watch, CURL_CSELECT_OUT);
+                                     });
+    }
+}
+
+void HttpService::Impl::ready(const std::shared_ptr<Watch>& watch, int select) {
+    if (watch->closed) return;
+    const int wanted_bit = select == CURL_CSELECT_IN ? CURL_POLL_IN : CURL_POLL_OUT;
+    if (!(watch->wanted & wanted_bit)) return arm(watch);  // curl lost interest meanwhile
+    act(watch->fd, select);
+    if (watch->closed) return;
+    if (select == CURL_CSELECT_IN && (watch->wanted & CURL_POLL_IN) && !watch->reading &&
+        watch->kicks < max_read_kicks) {
+        // asio waits are edge-triggered: bytes curl left in the socket would
+        // never be reported again. Look once more before waiting.
+        pollfd probe{watch->fd, POLLIN, 0};
+        if (::poll(&probe, 1, 0) > 0 && (probe.revents & POLLIN) != 0) {
+            ++watch->kicks;
+            watch->reading = true;
+            asio::post(io, [this, watch] {
+                watch->reading = false;
+                ready(watch, CURL_CSELECT_IN);
+            });
+        }
+    }
+    arm(watch);  // curl only calls back when its interest changes: keep watching
+}
+
+void HttpService::Impl::on_timer(long timeout_ms) {
+    if (timeout_ms < 0) {
+        timer.cancel();
+        return;
+    }
+    // Never act from inside curl's callback: the wait completes on the loop, after it returns.
+    timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    timer.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) act(CURL_SOCKET_TIMEOUT, 0);
+    });
+}
+
+void HttpService::Impl::act(curl_socket_t socket, int select) {
+    if (!multi) return;
+    int running = 0;
+    curl_multi_socket_action(multi.get(), socket, select, &running);
+    collect();
+}
+
+void HttpService::Impl::collect() {
+    int left = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi.get(), &left)) {
+        if (message->msg != CURLMSG_DONE) continue;
+        CURL* easy = message->easy_handle;
+        const CURLcode code = message->data.result;  // read before remove_handle frees the message
+        char* data = nullptr;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &data);
+        auto node = transfers.extract(reinterpret_cast<Transfer*>(data)->id);
+        curl_multi_remove_handle(multi.get(), easy);
+        if (node.empty()) continue;
+        std::unique_ptr<Transfer> t = std::move(node.mapped());
+        Outcome outcome;
+        if (code == CURLE_OK) {
+            long http_status = 0;
+            curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &http_status);
+            t->response->http_status = static_cast<int32_t>(http_status);
+            outcome = Outcome{AH_OK, t->response, false, {}};
+        } else if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+            outcome = Outcome{AH_ERR_FAILED, nullptr, false,
+                              "the response body is larger than the limit of " + std::to_string(t->max_body) +
+                                  " bytes"};
+        } else {
+            outcome = Outcome{status_of(code), nullptr, false,
+                              t->error[0] != '\0' ? std::string(t->error.data()) : curl_easy_strerror(code)};
+        }
+        finish(std::move(t), std::move(outcome));
+    }
+}
+
+// Any thread for a transfer that never reached the loop; the loop thread otherwise.
+void HttpService::Impl::finish(std::unique_ptr<Transfer> t, Outcome outcome) {
+    std::string stand_in_for;
+    ResponseCache* cache = t->origin.cache;
+    if (cache != nullptr && !t->cache_key.empty()) {
+        if (outcome.status == AH_OK && !failed_for_cache(outcome)) {
+            cache->store(t->cache_key, outcome.response);
+        } else if (cache->serve() == ResponseCacheConfig::Serve::on_failure && failed_for_cache(outcome)) {
+            if (auto cached = cache->lookup(t->cache_key)) {
+                stand_in_for = describe_failure(outcome);
+                outcome = Outcome{AH_OK, std::move(cached), true, {}};
+            }
+        }
+    }
+    Delivery d{std::move(t->done), std::move(outcome), std::move(t->origin), t->request.method,
+               loggable_url(t->request.url), t->request.body.size(), t->span_id, t->started, std::move(stand_in_for)};
+    dispatch(std::move(d));
+}
+
+// ------------------------------------------------------------- HttpService
+
+HttpService::HttpService(HttpServiceOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+HttpService::~HttpService() { impl_->stop(); }
+
+uint64_t HttpService::start(OutgoingHttpRequest request, HttpOrigin origin, HttpCallback done) {
+    return impl_->start(std::move(request), std::move(origin), std::move(done));
+}
+
+void HttpService::cancel(uint64_t id) { impl_->cancel(id); }
+
+void HttpService::stop() { impl_->stop(); }
+
+std::size_t HttpService::in_flight() const noexcept { return impl_->in_flight->load(); }
+
+std::thread::id HttpService::loop_thread() const noexcept { return impl_->loop_id; }
+
+ah_status HttpService::send(const AgentInstance& instance, const ah_call* call, const ah_http_request* request,
+                            ah_http_callback callback, void* user, uint64_t* out_id) noexcept {
+    try {
+        const CallRequest* on_behalf = AgentInstance::request_of(call);
+        if (on_behalf == nullptr || callback == nullptr) return AH_ERR_INVALID_ARGUMENT;
+        const LogTags tags{on_behalf->run_id, instance.name(), on_behalf->step};
+        Result<OutgoingHttpRequest> parsed = read_http_request(request);
+        if (!parsed) {
+            if (impl_->options.logger) {
+                impl_->options.logger->log(LogLevel::warning,
+                                           "ah.http/1: agent " + instance.name() + " (" + instance.plugin().id() +
+                                               ") sent a malformed request: " + parsed.error().message,
+                                           tags);
+            }
+            return AH_ERR_INVALID_ARGUMENT;
+        }
+        OutgoingHttpRequest& r = parsed.value();
+        if (!instance.permissions().allows_url(r.url)) {
+            if (impl_->options.logger) {
+                impl_->options.logger->log(LogLevel::warning,
+                                           "ah.http/1: refused " + r.method + " " + loggable_url(r.url) +
+                                               " for agent " + instance.name() + " (" + instance.plugin().id() +
+                                               "): the URL is not within its granted network patterns",
+                                           tags);
+            }
+            return AH_ERR_PERMISSION_DENIED;
+        }
+        const auto* context = static_cast<const CallContext*>(on_behalf->context);
+        HttpOrigin origin{instance.name(),
+                          instance.plugin().id(),
+                          on_behalf->run_id,
+                          context != nullptr ? std::string(context->parent_span_id()) : std::string(),
+                          on_behalf->step,
+                          context != nullptr ? context->response_cache() : nullptr};
+        // The callback is plugin code: the instance, and so its library, stays
+        // loaded until the callback has returned, not only until it completes the call.
+        const uint64_t id = impl_->start(
+            std::move(r), std::move(origin),
+            [callback, user, keep = instance.shared_from_this()](const ah_http_response& response) {
+                callback(user, &response);
+            });
+        // Queued behind the request on the loop, so a cancel never overtakes it.
+        AgentInstance::on_cancel(call, [weak = std::weak_ptr<Impl>(impl_), id] {
+            if (auto impl = weak.lock()) impl->cancel(id);
+        });
+        if (out_id != nullptr) *out_id = id;
+        return AH_OK;
+    } catch (...) {
+        return AH_ERR_INTERNAL;
+    }
+}
+
+}  // namespace agenthost
