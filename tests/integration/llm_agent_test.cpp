@@ -62,6 +62,7 @@ struct Setup {
     std::string provider = "openai";
     json::object llm;  // extra llm config
     uint32_t max_attempts = 1;
+    int64_t timeout_ms = 10000;  // the engine's per-attempt limit
     bool grant_secret = true;
     std::optional<double> max_cost_usd;
     std::optional<std::string> response_cache;  // "always" or "on_failure"
@@ -103,7 +104,7 @@ json::object workflow(const Setup& s, const std::string& base_url, const std::fi
          {{"ask", {{"plugin", "llm@^1"},
                    {"config", llm},
                    {"grants", grants},
-                   {"timeout_ms", 10000},
+                   {"timeout_ms", s.timeout_ms},
                    {"retry", {{"max_attempts", s.max_attempts}, {"initial_backoff_ms", 10}, {"max_backoff_ms", 3000},
                               {"jitter", 0}}},
                    {"fallback", json::array{"stand-in"}}}},
@@ -438,6 +439,21 @@ BOOST_AUTO_TEST_CASE(a_request_timeout_is_retried) {
     BOOST_TEST(f.mock().stats().requests == 2u);
     BOOST_TEST(r.output.at("text") == "late but fine");
     BOOST_TEST(ask(r).attempts == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_call_that_times_out_aborts_its_request) {
+    Setup s;
+    s.timeout_ms = 300;
+    Fixture f(s);
+    f.mock().script(script({json::object{{"kind", "slow"}, {"delay_ms", 10000}}}));
+    const auto started = std::chrono::steady_clock::now();
+    const RunResult r = f.run();
+    ENGINE_REQUIRE_OK(r);  // the stand-in answered
+    BOOST_TEST(ask(r).fallback_used);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    BOOST_TEST(took.count() < 5000);
+    // The provider sees the client hang up instead of holding a connection for 10 s.
+    BOOST_TEST(f.mock().wait_for([](const auto& stats) { return stats.aborted == 1; }, 5s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
