@@ -10,6 +10,8 @@
 // thread. Callers reach it only through asio::post; results leave it only
 // through the dispatch function (the engine's pool), which also writes the
 // span and the log line, so that the loop never waits on anything but sockets.
+#include "http_transfer.hpp"
+
 #include <agenthost/host/http_service.hpp>
 
 #include <agenthost/host/call_context.hpp>
@@ -26,9 +28,7 @@
 #include <curl/curl.h>
 #include <poll.h>
 
-#include <array>
 #include <atomic>
-#include <cctype>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -64,18 +64,9 @@ const CurlGlobal& curl_global() noexcept {
     return global;
 }
 
-struct EasyDeleter {
-    void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
-};
 struct MultiDeleter {
     void operator()(CURLM* multi) const noexcept { curl_multi_cleanup(multi); }
 };
-struct SlistDeleter {
-    void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
-
-// Small receive buffers keep ten thousand transfers in tens of megabytes.
-constexpr long receive_buffer_bytes = 16 * 1024;
 // Read events handled back to back on one socket before its next wait: a
 // guard for data curl left unread, which an edge-triggered wait would not
 // report again.
@@ -102,23 +93,6 @@ struct Delivery {
     std::string stand_in_for;  // why the live request failed, when a cached answer stands in
 };
 
-struct Transfer {
-    uint64_t id = 0;
-    OutgoingHttpRequest request;
-    HttpOrigin origin;
-    HttpCallback done;
-    std::string cache_key;  // empty: the cache plays no part
-    std::string span_id;
-    std::chrono::system_clock::time_point started;
-    std::size_t max_body = 0;
-
-    std::unique_ptr<CURL, EasyDeleter> easy;
-    std::unique_ptr<curl_slist, SlistDeleter> header_list;
-    std::array<char, CURL_ERROR_SIZE> error{};
-    std::shared_ptr<CachedResponse> response = std::make_shared<CachedResponse>();
-    bool too_large = false;
-};
-
 // One of curl's sockets. The descriptor never owns the fd (curl does): it is
 // released, never closed, when curl says it is done with the socket.
 struct Watch {
@@ -138,24 +112,6 @@ struct Watch {
     unsigned kicks = 0;
 };
 
-ah_status status_of(CURLcode code) {
-    switch (code) {
-        case CURLE_OK: return AH_OK;
-        case CURLE_OPERATION_TIMEDOUT: return AH_ERR_TIMEOUT;
-        case CURLE_COULDNT_RESOLVE_PROXY:
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_CONNECT:
-        case CURLE_SEND_ERROR:
-        case CURLE_RECV_ERROR:
-        case CURLE_GOT_NOTHING:
-        case CURLE_PARTIAL_FILE:
-        case CURLE_HTTP2:
-        case CURLE_HTTP2_STREAM:
-            return AH_ERR_UNAVAILABLE;  // no connection, or it broke: a retry may succeed
-        default: return AH_ERR_FAILED;
-    }
-}
-
 // Whether a failed or refused live request may be answered from the cache.
 bool failed_for_cache(const Outcome& outcome) {
     if (outcome.status == AH_ERR_CANCELLED) return false;  // the caller asked to stop
@@ -173,53 +129,6 @@ std::string span_name(const std::string& method, const std::string& url) {
     // "POST 127.0.0.1:8080/v1/chat/completions": the loggable URL without its scheme.
     const std::size_t scheme = url.find("://");
     return method + " " + (scheme == std::string::npos ? url : url.substr(scheme + 3));
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) noexcept {
-    auto* transfer = static_cast<Transfer*>(user);
-    const std::size_t bytes = size * count;
-    std::string& body = transfer->response->body;
-    if (body.size() + bytes > transfer->max_body) {
-        transfer->too_large = true;
-        return CURL_WRITEFUNC_ERROR;
-    }
-    try {
-        body.append(data, bytes);
-    } catch (...) {
-        return CURL_WRITEFUNC_ERROR;
-    }
-    return bytes;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) noexcept {
-    auto* transfer = static_cast<Transfer*>(user);
-    const std::size_t bytes = size * count;
-    try {
-        const std::string_view line = trim(std::string_view(data, bytes));
-        auto& headers = transfer->response->headers;
-        if (line.substr(0, 5) == "HTTP/") {
-            headers.clear();  // a new response begins (after a 100 Continue or a proxy's CONNECT)
-        } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos && colon != 0) {
-            headers.emplace_back(lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
-        }
-    } catch (...) {
-        return CURL_WRITEFUNC_ERROR;
-    }
-    return bytes;
 }
 
 }  // namespace
@@ -247,14 +156,14 @@ struct HttpService::Impl {
     std::thread::id loop_id;
 
     // [any-thread]
-    uint64_t start(OutgoingHttpRequest request, HttpOrigin origin, HttpCallback done);
+    void start(uint64_t id, std::shared_ptr<std::atomic<bool>> cancelled, OutgoingHttpRequest request,
+               HttpOrigin origin, HttpCallback done);
     void cancel(uint64_t id);
     void stop();
     void dispatch(Delivery delivery);
 
     // loop thread
     void begin(std::unique_ptr<Transfer> transfer);
-    bool configure(Transfer& transfer);
     void abort(uint64_t id, const std::string& why);
     void shut_down();
     void on_socket(curl_socket_t socket, int what);
@@ -318,14 +227,15 @@ HttpService::Impl::~Impl() { stop(); }
 
 // ------------------------------------------------------------- any thread
 
-uint64_t HttpService::Impl::start(OutgoingHttpRequest request, HttpOrigin origin, HttpCallback done) {
+void HttpService::Impl::start(uint64_t id, std::shared_ptr<std::atomic<bool>> cancelled, OutgoingHttpRequest request,
+                              HttpOrigin origin, HttpCallback done) {
     auto transfer = std::make_unique<Transfer>();
-    transfer->id = next_id.fetch_add(1);
+    transfer->id = id;
+    transfer->cancelled = std::move(cancelled);
     transfer->started = std::chrono::system_clock::now();
     if (options.tracer != nullptr && !origin.trace_id.empty()) transfer->span_id = ids.span_id();
     transfer->max_body = options.max_response_bytes;
     in_flight->fetch_add(1);
-    const uint64_t id = transfer->id;
 
     // Hashing happens here, on the caller's thread, not on the loop.
     if (request.cacheable && origin.cache != nullptr) {
@@ -336,7 +246,7 @@ uint64_t HttpService::Impl::start(OutgoingHttpRequest request, HttpOrigin origin
                            request.method, loggable_url(request.url), request.body.size(), transfer->span_id,
                            transfer->started, {}};
                 dispatch(std::move(d));
-                return id;
+                return;
             }
         }
     }
@@ -347,11 +257,10 @@ uint64_t HttpService::Impl::start(OutgoingHttpRequest request, HttpOrigin origin
         std::lock_guard lock(stop_mutex);
         if (!stopped) {
             asio::post(io, [this, t = std::move(transfer)]() mutable { begin(std::move(t)); });
-            return id;
+            return;
         }
     }
     finish(std::move(transfer), Outcome{AH_ERR_CANCELLED, nullptr, false, "the host is shutting down"});
-    return id;
 }
 
 void HttpService::Impl::cancel(uint64_t id) {
@@ -433,76 +342,14 @@ void HttpService::Impl::dispatch(Delivery delivery) {
 
 // --------------------------------------------------------------- loop thread
 
-bool HttpService::Impl::configure(Transfer& t) {
-    t.easy.reset(curl_easy_init());
-    if (!t.easy) return false;
-    CURL* e = t.easy.get();
-    const OutgoingHttpRequest& r = t.request;
-    bool ok = true;
-    auto set = [&](CURLoption option, auto value) { ok = ok && curl_easy_setopt(e, option, value) == CURLE_OK; };
-
-    set(CURLOPT_URL, r.url.c_str());
-    set(CURLOPT_PRIVATE, static_cast<void*>(&t));
-    set(CURLOPT_ERRORBUFFER, t.error.data());
-    set(CURLOPT_NOSIGNAL, 1L);
-    set(CURLOPT_PROTOCOLS_STR, "http,https");
-    set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    set(CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not escape the permission check
-    set(CURLOPT_SSL_VERIFYPEER, 1L);
-    set(CURLOPT_SSL_VERIFYHOST, 2L);
-    set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    // Over TLS, wait for a connection being set up to learn whether it can
-    // multiplex, instead of opening another one per request.
-    if (r.url.rfind("https:", 0) == 0) set(CURLOPT_PIPEWAIT, 1L);
-    set(CURLOPT_BUFFERSIZE, receive_buffer_bytes);
-    set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_body));
-    set(CURLOPT_USERAGENT, "agenthost");
-    if (r.timeout.count() > 0) set(CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
-    set(CURLOPT_WRITEFUNCTION, &on_body);
-    set(CURLOPT_WRITEDATA, static_cast<void*>(&t));
-    set(CURLOPT_HEADERFUNCTION, &on_header);
-    set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
-    // No proxy option is set: libcurl reads http_proxy, https_proxy and no_proxy itself.
-
-    if (r.method == "GET" && r.body.empty()) {
-        set(CURLOPT_HTTPGET, 1L);
-    } else if (r.method == "HEAD") {
-        set(CURLOPT_NOBODY, 1L);
-    } else {
-        if (r.method != "POST") set(CURLOPT_CUSTOMREQUEST, r.method.c_str());
-        if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
-            set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-            set(CURLOPT_POSTFIELDS, r.body.data());  // borrowed: the transfer owns the body
-        }
-    }
-
-    bool has_expect = false;
-    curl_slist* list = nullptr;
-    for (const auto& [name, value] : r.headers) {
-        // "Name;" is libcurl's spelling of a header with an empty value.
-        const std::string line = value.empty() ? name + ";" : name + ": " + value;
-        curl_slist* grown = curl_slist_append(list, line.c_str());
-        if (grown == nullptr) {
-            curl_slist_free_all(list);
-            return false;
-        }
-        list = grown;
-        has_expect = has_expect || lower(name) == "expect";
-    }
-    if (!has_expect) {
-        // No "Expect: 100-continue" round trip before large bodies: providers answer at once.
-        if (curl_slist* grown = curl_slist_append(list, "Expect:")) list = grown;
-    }
-    t.header_list.reset(list);
-    set(CURLOPT_HTTPHEADER, t.header_list.get());
-    return ok;
-}
-
 void HttpService::Impl::begin(std::unique_ptr<Transfer> t) {
     if (!multi) {
         return finish(std::move(t), Outcome{AH_ERR_CANCELLED, nullptr, false, "the host is shutting down"});
     }
-    if (!configure(*t)) {
+    if (t->cancelled && t->cancelled->load()) {
+        return finish(std::move(t), Outcome{AH_ERR_CANCELLED, nullptr, false, "the request was cancelled"});
+    }
+    if (!configure_transfer(*t)) {
         return finish(std::move(t), Outcome{AH_ERR_FAILED, nullptr, false, "libcurl refused the request's options"});
     }
     CURL* easy = t->easy.get();
@@ -676,7 +523,9 @@ HttpService::HttpService(HttpServiceOptions options) : impl_(std::make_shared<Im
 HttpService::~HttpService() { impl_->stop(); }
 
 uint64_t HttpService::start(OutgoingHttpRequest request, HttpOrigin origin, HttpCallback done) {
-    return impl_->start(std::move(request), std::move(origin), std::move(done));
+    const uint64_t id = impl_->next_id.fetch_add(1);
+    impl_->start(id, nullptr, std::move(request), std::move(origin), std::move(done));
+    return id;
 }
 
 void HttpService::cancel(uint64_t id) { impl_->cancel(id); }
@@ -721,18 +570,21 @@ ah_status HttpService::send(const AgentInstance& instance, const ah_call* call, 
                           context != nullptr ? std::string(context->parent_span_id()) : std::string(),
                           on_behalf->step,
                           context != nullptr ? context->response_cache() : nullptr};
-        // The callback is plugin code: the instance, and so its library, stays
-        // loaded until the callback has returned, not only until it completes the call.
-        const uint64_t id = impl_->start(
-            std::move(r), std::move(origin),
-            [callback, user, keep = instance.shared_from_this()](const ah_http_response& response) {
-                callback(user, &response);
-            });
-        // Queued behind the request on the loop, so a cancel never overtakes it.
-        AgentInstance::on_cancel(call, [weak = std::weak_ptr<Impl>(impl_), id] {
+        // Tied to the call before it starts: once started, its answer may
+        // complete the call (and free it) on another thread at any moment.
+        const uint64_t id = impl_->next_id.fetch_add(1);
+        auto cancelled = std::make_shared<std::atomic<bool>>(false);
+        AgentInstance::on_cancel(call, [weak = std::weak_ptr<Impl>(impl_), id, cancelled] {
+            cancelled->store(true);
             if (auto impl = weak.lock()) impl->cancel(id);
         });
         if (out_id != nullptr) *out_id = id;
+        // The callback is plugin code: the instance, and so its library, stays
+        // loaded until the callback has returned, not only until it completes the call.
+        impl_->start(id, std::move(cancelled), std::move(r), std::move(origin),
+                     [callback, user, keep = instance.shared_from_this()](const ah_http_response& response) {
+                         callback(user, &response);
+                     });
         return AH_OK;
     } catch (...) {
         return AH_ERR_INTERNAL;
