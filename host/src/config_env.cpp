@@ -105,6 +105,10 @@ void expand_env(json::value& document, const std::filesystem::path& file, const 
     if (root == nullptr) return;
     const Variables vars(file, env);
     if (json::value* dirs = root->if_contains("plugin_dirs")) expand_strings(*dirs, "/plugin_dirs", vars, issues);
+    if (json::value* secrets = root->if_contains("secrets"); secrets && secrets->is_object())
+        for (auto& [name, secret] : secrets->get_object())
+            if (json::value* path = secret.is_object() ? secret.get_object().if_contains("file") : nullptr)
+                expand_strings(*path, member("/secrets", name) + "/file", vars, issues);
     json::value* agents = root->if_contains("agents");
     if (agents == nullptr || !agents->is_object()) return;
     for (auto& [name, agent] : agents->get_object()) {

@@ -1,5 +1,5 @@
 // config_meaning.cpp: the meaning checks, everything the schema cannot say:
-// steps and agents named must exist, fallback chains must end, each state key has
+// steps, agents and granted secrets named must exist, fallback chains must end, each state key has
 // one writer, every step is reachable from start, loops are bounded by
 // limits.max_steps, reads come from keys some step writes, and switch patterns
 // are regular expressions std::regex accepts.
@@ -138,6 +138,28 @@ private:
             if (model_.have_agents && std::find(agent_names_.begin(), agent_names_.end(), ref.name) == agent_names_.end())
                 issues_.add(Pass::meaning, ref.pointer, "no agent named " + quote(ref.name),
                             name_hint(ref.name, agent_names_, "agents"));
+        if (model_.secrets_readable) check_granted_secrets();
+    }
+
+    // A grant of a secret no value is given for could only ever be refused at run time.
+    void check_granted_secrets() {
+        const std::vector<std::string>& names = model_.secret_names;
+        for (const AgentConfig& agent : config_.agents) {
+            for (std::size_t i = 0; i < agent.grants.secrets.size(); ++i) {
+                const std::string& name = agent.grants.secrets[i];
+                if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+                std::string hint = did_you_mean(name, names);
+                if (hint.empty()) {
+                    const bool env_like = std::regex_match(name, std::regex("[A-Za-z_][A-Za-z0-9_]*"));
+                    hint = "define it under \"secrets\", e.g. " + quote(name) + ": {\"env\": " +
+                           quote(env_like ? name : "VARIABLE") + "}";
+                }
+                issues_.add(Pass::meaning, element(agent.pointer + "/grants/secrets", i),
+                            "agent " + quote(agent.name) + " is granted secret " + quote(name) +
+                                ", which \"secrets\" does not define",
+                            std::move(hint));
+            }
+        }
     }
 
     void check_fallback_loops() {

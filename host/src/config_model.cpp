@@ -1,7 +1,7 @@
 // config_model.cpp: the model pass. Reads a config document, already checked
 // against the schema and with ${ENV} expanded, into the WorkflowConfig the engine
-// runs: defaults filled in, relative plugin folders resolved, prices, agents and
-// steps in config order. It notes what the checks across the config need (names
+// runs: defaults filled in, relative plugin folders and secret files resolved,
+// prices, secrets, the response cache, agents and steps in config order. It notes what the checks across the config need (names
 // used, keys written; see config_meaning.cpp) and checks what needs only the value
 // at hand.
 #include "config_parts.hpp"
@@ -85,6 +85,12 @@ public:
         if (const json::object* limits = object_at(root, "limits")) read_limits(*limits);
         if (const json::object* prices = object_at(root, "prices"))
             for (const auto& [model, price] : *prices) add_price(std::string(model), price);
+        if (const json::value* secrets = root.if_contains("secrets")) {
+            model_.secrets_readable = secrets->is_object();
+            if (const json::object* o = secrets->if_object())
+                for (const auto& [name, secret] : *o) add_secret(std::string(name), secret);
+        }
+        if (const json::object* cache = object_at(root, "response_cache")) read_response_cache(*cache);
         if (const json::object* agents = object_at(root, "agents"))
             for (const auto& [name, agent] : *agents) add_agent(std::string(name), agent);
         if (const json::object* steps = object_at(root, "steps"))
@@ -122,6 +128,59 @@ private:
         price.output_per_mtok = number_of(*o, "output_per_mtok", price.output_per_mtok);
         price.cached_input_per_mtok = number_of(*o, "cached_input_per_mtok", price.cached_input_per_mtok);
         config_.prices.push_back(std::move(price));
+    }
+
+    // ---- secrets and the response cache
+
+    // Names reach plugins, logs and [REDACTED:<name>] markers: no spaces, quotes or brackets.
+    static bool is_secret_name(std::string_view name) {
+        const auto letter = [](char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+        const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+        return !name.empty() && letter(name[0]) && std::all_of(name.begin(), name.end(), [&](char c) {
+            return letter(c) || digit(c) || c == '.' || c == '-';
+        });
+    }
+
+    void add_secret(std::string name, const json::value& value) {
+        SecretSource secret;
+        secret.pointer = member("/secrets", name);
+        secret.name = std::move(name);
+        model_.secret_names.push_back(secret.name);
+        const std::string& at = secret.pointer;
+        bool usable = true;
+        if (!is_secret_name(secret.name)) {
+            issues_.add_at_key(Pass::meaning, at,
+                               "secret name " + quote(secret.name) +
+                                   " is not valid: expected letters, digits, _, . and -, starting with a letter or _",
+                               "rename it here and in the grants that name it");
+            usable = false;
+        }
+        const json::object* o = value.if_object();
+        if (o == nullptr || issues_.schema_found_under(at)) return;  // the schema has said what is wrong
+        const bool env = o->contains("env");
+        const bool file = o->contains("file");
+        if (env && file) {
+            issues_.add(Pass::meaning, at, "secret " + quote(secret.name) + " has both \"env\" and \"file\"",
+                        "a value comes from one place: keep one of them");
+            return;
+        }
+        if (!env && !file) {
+            issues_.add(Pass::meaning, at, "secret " + quote(secret.name) + " does not say where its value is",
+                        "add \"env\": \"VARIABLE\" to read an environment variable, or \"file\": \"path\" to read a file");
+            return;
+        }
+        if (!usable) return;
+        if (env) secret.env = text_of(*o, "env");
+        if (file) secret.file = resolve(text_of(*o, "file"));
+        config_.secrets.push_back(std::move(secret));
+    }
+
+    void read_response_cache(const json::object& o) {
+        ResponseCacheConfig cache;
+        cache.max_entries = static_cast<std::size_t>(count_of(o, "max_entries", cache.max_entries));
+        cache.max_bytes = static_cast<std::size_t>(count_of(o, "max_bytes", cache.max_bytes));
+        if (text_of(o, "serve") == "on_failure") cache.serve = ResponseCacheConfig::Serve::on_failure;
+        config_.response_cache = cache;
     }
 
     // ---- agents

@@ -91,8 +91,8 @@ void check_schema(const json::value& document, Issues& issues);
 
 // ------------------------------------------------------------------ ${ENV} (config_env.cpp)
 
-//! Expands ${NAME} where the format promises it (plugin_dirs, agent config, granted
-//! URLs and secret names). ${CONFIG_DIR} is built in: the absolute folder of `file`,
+//! Expands ${NAME} where the format promises it (plugin_dirs, secrets' files, agent
+//! config, granted URLs and secret names). ${CONFIG_DIR} is built in: the absolute folder of `file`,
 //! whatever `env` says; every other NAME comes from `env`.
 void expand_env(json::value& document, const std::filesystem::path& file, const EnvLookup& env, Issues& issues);
 
@@ -117,6 +117,8 @@ struct Writer {
 struct Model {
     std::vector<std::string> step_names;   //!< every step key, even one whose kind is unusable
     std::vector<std::string> agent_names;  //!< every agent key
+    std::vector<std::string> secret_names;  //!< every secret key, even one that is unusable
+    bool secrets_readable = true;  //!< "secrets" is absent or an object: grants can be checked against it
     std::vector<Reference> step_refs;
     std::vector<Reference> agent_refs;
     std::vector<Writer> writers;
@@ -137,7 +139,8 @@ Model build_model(const json::object& root, WorkflowConfig& config, Issues& issu
 //! Reports `pattern` if std::regex (ECMAScript) refuses it; `at` is the switch case.
 void check_regex(std::string_view pattern, const std::string& at, Issues& issues);
 
-//! The checks across the whole config: names that must exist, fallback loops, one
+//! The checks across the whole config: names that must exist (steps, agents, granted
+//! secrets), fallback loops, one
 //! writer per state key; and, when the step graph is fully known, reachability from
 //! start, loops without limits.max_steps, and reads from keys no step writes.
 void check_meaning(const WorkflowConfig& config, const Model& model, Issues& issues);

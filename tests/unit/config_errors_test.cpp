@@ -1,7 +1,9 @@
 // config_errors_test.cpp: each tests/fixtures/configs/bad/<case>.json must fail with
-// exactly the issue lines in <case>.expected. Adding a case costs two files and no code;
+// exactly the issue lines in <case>.expected, from parsing it or, once it parses,
+// from reading its secrets' values as loading does. Adding a case costs two files and no code;
 // the README in that folder says how the files are read.
 #include <agenthost/host/config_loader.hpp>
+#include <agenthost/host/secret_store.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -27,7 +29,7 @@ std::string read_file(const fs::path& file) {
 // The only environment the cases see (README.md lists it).
 std::optional<std::string> fixture_env(std::string_view name) {
     static const std::map<std::string, std::string, std::less<>> vars{
-        {"KB_BASE", "https://kb.example.com"}, {"KEY_NAME", "KB_API_KEY"}};
+        {"KB_BASE", "https://kb.example.com"}, {"KEY_NAME", "KB_API_KEY"}, {"EMPTY", ""}};
     const auto it = vars.find(name);
     return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
 }
@@ -45,6 +47,12 @@ std::string issue_lines(const fs::path& json_file) {
     const std::string name = "bad/" + json_file.filename().string();
     const ConfigResult result = parse_config(read_file(json_file), name, fixture_env);
     const auto* issues = std::get_if<ConfigIssues>(&result);
+    // A config that parses goes on to what loading it reads: its secrets' values.
+    SecretValuesResult values;
+    if (issues == nullptr) {
+        values = read_secret_values(std::get<WorkflowConfig>(result), fixture_env);
+        issues = std::get_if<ConfigIssues>(&values);
+    }
     if (issues == nullptr) return "(the config loaded without issues)\n";
     std::string lines;
     for (const ConfigIssue& issue : *issues) lines += issue.to_string() + '\n';

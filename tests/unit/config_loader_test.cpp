@@ -1,13 +1,18 @@
 // config_loader_test.cpp: what a good config becomes: the model the engine runs,
-// with defaults filled in, names resolved and ${ENV} expanded.
+// with defaults filled in, names resolved and ${ENV} expanded; and the secret
+// values loading it reads.
 #include <agenthost/host/config_loader.hpp>
+#include <agenthost/host/secret_store.hpp>
 #include <agenthost/host/source_map.hpp>
 #include <agenthost/registry/sha256.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <optional>
 
@@ -378,6 +383,65 @@ BOOST_AUTO_TEST_CASE(the_process_environment_is_the_default) {
     BOOST_TEST_REQUIRE(path != nullptr);
     BOOST_TEST(process_environment()("PATH").value_or("") == path);
     BOOST_TEST(!process_environment()("AGENTHOST_SURELY_UNSET_VARIABLE").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(secrets_are_read_in_order_with_files_resolved_against_the_config) {
+    const WorkflowConfig c = load_good(good_dir / "full.json");
+    BOOST_TEST_REQUIRE(c.secrets.size() == 3u);
+    BOOST_TEST(c.secrets[0].name == "KB_API_KEY");
+    BOOST_TEST(c.secrets[0].env == "KB_API_KEY");
+    BOOST_TEST(c.secrets[0].file.empty());
+    BOOST_TEST(c.secrets[0].pointer == "/secrets/KB_API_KEY");
+    BOOST_TEST(c.secrets[1].name == "db.password-2");
+    BOOST_TEST(c.secrets[1].env.empty());
+    BOOST_TEST(c.secrets[1].file == (good_dir / "secrets/db.txt").lexically_normal());
+    BOOST_TEST(c.secrets[2].file.is_absolute());
+    BOOST_TEST(c.secrets[2].file.filename() == "beside.txt");
+    BOOST_TEST(c.secrets[2].file.parent_path().parent_path() == fs::absolute(good_dir).lexically_normal());
+}
+
+BOOST_AUTO_TEST_CASE(the_response_cache_is_off_unless_configured) {
+    BOOST_TEST(!parse_good(minimal).response_cache.has_value());
+    const WorkflowConfig full = load_good(good_dir / "full.json");
+    BOOST_TEST_REQUIRE(full.response_cache.has_value());
+    BOOST_TEST(full.response_cache->max_entries == 100u);
+    BOOST_TEST(full.response_cache->max_bytes == 1048576u);
+    BOOST_TEST((full.response_cache->serve == ResponseCacheConfig::Serve::on_failure));
+
+    std::string text(minimal);
+    text.insert(text.find("\"agents\""), "\"response_cache\": {},\n  ");
+    const WorkflowConfig defaults = parse_good(text);
+    BOOST_TEST_REQUIRE(defaults.response_cache.has_value());
+    BOOST_TEST(defaults.response_cache->max_entries == 1024u);
+    BOOST_TEST(defaults.response_cache->max_bytes == 64u * 1024u * 1024u);
+    BOOST_TEST((defaults.response_cache->serve == ResponseCacheConfig::Serve::always));
+}
+
+BOOST_AUTO_TEST_CASE(secret_values_come_from_the_environment_and_from_files) {
+    const fs::path dir = fs::temp_directory_path() / ("agenthost-secrets-" + std::to_string(::getpid()));
+    fs::create_directories(dir / "keys");
+    std::ofstream(dir / "keys/lf.txt", std::ios::binary) << "from-a-file\n";
+    std::ofstream(dir / "keys/crlf.txt", std::ios::binary) << "windows-line\r\n";
+    std::ofstream(dir / "keys/two.txt", std::ios::binary) << "keeps-one\n\n";
+    std::ofstream(dir / "config.json", std::ios::binary) << R"({
+      "name": "s",
+      "secrets": {"ENV": {"env": "MY_VAR"}, "LF": {"file": "keys/lf.txt"}, "CRLF": {"file": "${CONFIG_DIR}/keys/crlf.txt"},
+                  "TWO": {"file": "keys/two.txt"}},
+      "agents": {"a": {"plugin": "p", "grants": {"secrets": ["ENV", "LF", "CRLF", "TWO"]}}},
+      "start": "go",
+      "steps": {"go": {"kind": "agent", "agent": "a", "next": "done"}, "done": {"kind": "end", "result": "/go"}}})";
+    const EnvLookup env = fake_env({{"MY_VAR", "from the environment"}});
+    const WorkflowConfig c = load_good(dir / "config.json", env);
+    const SecretValuesResult values = read_secret_values(c, env);
+    fs::remove_all(dir);
+    BOOST_TEST_REQUIRE(std::holds_alternative<std::vector<SecretValue>>(values));
+    const auto& got = std::get<std::vector<SecretValue>>(values);
+    BOOST_TEST_REQUIRE(got.size() == 4u);
+    BOOST_TEST(got[0].name == "ENV");
+    BOOST_TEST(got[0].value == "from the environment");
+    BOOST_TEST(got[1].value == "from-a-file");
+    BOOST_TEST(got[2].value == "windows-line");
+    BOOST_TEST(got[3].value == "keeps-one\n");  // one trailing newline is the file's, the rest the value's
 }
 
 BOOST_AUTO_TEST_SUITE_END()
