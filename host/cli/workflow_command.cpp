@@ -210,7 +210,8 @@ std::vector<Command> workflow_commands() {
                  plugin_dir_option},
                 1, 1, &run},
         Command{{"test-agent"}, "PLUGIN[@VERSION]|PATH",
-                "call one agent alone, checking config, input and output against its manifest",
+                "call one agent alone, checking config, input and output against its manifest; it is granted "
+                "every permission it requests, and a secret NAME it requests has the value of environment variable NAME",
                 {{"--config", "FILE", "the agent's config (JSON)"},
                  {"--input", "FILE", "the call's input (JSON)"},
                  json_option,

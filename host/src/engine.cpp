@@ -2,6 +2,7 @@
 #include "engine_internal.hpp"
 
 #include <agenthost/host/join.hpp>
+#include <agenthost/host/secret_store.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -29,6 +30,22 @@ Micros since(SteadyClock::time_point start) {
     return std::chrono::duration_cast<Micros>(SteadyClock::now() - start);
 }
 
+void redact_record(const SecretStore& secrets, StepRecord& record) {
+    secrets.redact_in_place(record.error);
+    secrets.redact_in_place(record.detail);
+    for (StepRecord& branch : record.branches) redact_record(secrets, branch);
+}
+
+void redact_result(const SecretStore& secrets, RunResult& result) {
+    if (!secrets.redacts()) return;
+    secrets.redact_in_place(result.output);
+    boost::json::value state = std::move(result.state);
+    secrets.redact_in_place(state);
+    result.state = std::move(state.as_object());
+    if (result.error) secrets.redact_in_place(result.error->message);
+    for (StepRecord& record : result.steps) redact_record(secrets, record);
+}
+
 void finish_run(const std::shared_ptr<Run>& run, bool ok, boost::json::value output, std::optional<RunError> error) {
     RunResult result;
     std::vector<std::shared_ptr<AgentCall>> to_cancel;
@@ -53,6 +70,9 @@ void finish_run(const std::shared_ptr<Run>& run, bool ok, boost::json::value out
     for (auto& call : to_cancel) cancel_call(call);  // e.g. parallel branches still running
 
     Engine::Impl& engine = *run->engine;
+    // The one place every result passes: errors quote plugins' failure
+    // messages, and output and state hold whatever plugins returned.
+    if (const SecretStore* secrets = engine.options.secrets) redact_result(*secrets, result);
     if (result.error) {
         engine.log(LogLevel::warning,
                    "run failed: " + result.error->code + " at step " + result.error->step +

@@ -6,18 +6,25 @@
 #include <agenthost/host/engine.hpp>
 #include <agenthost/host/host_services.hpp>
 #include <agenthost/host/http_service.hpp>
+#include <agenthost/host/secret_store.hpp>
 #include <agenthost/host/tracer.hpp>
 #include <agenthost/registry/registry.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <tuple>
+
 namespace agenthost {
 
 struct Host::Impl {
     HostOptions options;
-    Logger logger;
-    HostServices services{logger};
+    // Every writer of lines holds it and redacts against what it holds then:
+    // secrets arrive with the workflows, after the writers exist.
+    std::shared_ptr<SecretStore> secrets = std::make_shared<SecretStore>();
+    Logger logger{secrets};
+    HostServices services{logger, secrets};
     std::unique_ptr<Tracer> tracer;
     // Declared before the engine, so destroyed after it: HTTP callbacks run on
     // the engine's pool, and the pool runs the last of them while it joins.
@@ -25,9 +32,9 @@ struct Host::Impl {
     std::unique_ptr<Engine> engine;
 
     explicit Impl(HostOptions o) : options(std::move(o)) {
-        if (options.trace_file) tracer = std::make_unique<Tracer>(*options.trace_file);
+        if (options.trace_file) tracer = std::make_unique<Tracer>(*options.trace_file, secrets);
         engine = std::make_unique<Engine>(
-            EngineOptions{options.worker_threads, options.max_output_bytes, tracer.get(), &logger});
+            EngineOptions{options.worker_threads, options.max_output_bytes, tracer.get(), &logger, secrets.get()});
         HttpServiceOptions http_options;
         http_options.dispatch = [engine = engine.get()](std::function<void()> work) { engine->post(std::move(work)); };
         http_options.tracer = tracer.get();
@@ -46,6 +53,20 @@ struct Host::Impl {
     }
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
+
+    // Names are host-wide, like environment variables: the last workflow loaded decides a value.
+    void add_secrets(const std::vector<SecretValue>& values, const std::string& workflow) const {
+        for (const std::string& name : secrets->put(values)) {
+            logger.log(LogLevel::info, "secret " + name + ": workflow " + workflow +
+                                           " gives it a new value, which replaces the one an earlier workflow gave");
+        }
+        for (const SecretValue& secret : values) {
+            if (secret.value.size() >= SecretStore::min_redacted_size) continue;
+            logger.log(LogLevel::warning, "secret " + secret.name + " of workflow " + workflow + " is shorter than " +
+                                              std::to_string(SecretStore::min_redacted_size) +
+                                              " characters, too short to be redacted from logs and traces");
+        }
+    }
 
     Registry registry_for(const std::vector<std::filesystem::path>& extra) const {
         std::vector<std::filesystem::path> dirs = options.plugin_dirs;
@@ -68,9 +89,21 @@ LoadResult Host::load(const std::filesystem::path& config) const {
     ConfigResult loaded = load_config(config);  // ${CONFIG_DIR} is built into the loader
     if (auto* issues = std::get_if<ConfigIssues>(&loaded)) return std::move(*issues);
     WorkflowConfig& cfg = std::get<WorkflowConfig>(loaded);
+    // Read now, so that a missing value stops the load (and `validate`) rather than a run.
+    SecretValuesResult secret_values = read_secret_values(cfg);
+    const std::string workflow_name = cfg.name;
     Registry registry = impl_->registry_for(cfg.plugin_dirs);
     auto compiled = Workflow::compile(std::move(cfg), registry);
+    if (auto* secret_issues = std::get_if<ConfigIssues>(&secret_values)) {
+        ConfigIssues issues = std::move(*secret_issues);
+        if (auto* more = std::get_if<ConfigIssues>(&compiled)) issues.insert(issues.end(), more->begin(), more->end());
+        std::stable_sort(issues.begin(), issues.end(), [](const ConfigIssue& a, const ConfigIssue& b) {
+            return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+        });
+        return issues;
+    }
     if (auto* issues = std::get_if<ConfigIssues>(&compiled)) return std::move(*issues);
+    impl_->add_secrets(std::get<std::vector<SecretValue>>(secret_values), workflow_name);
     return std::get<std::shared_ptr<const Workflow>>(std::move(compiled));
 }
 
@@ -141,6 +174,27 @@ AgentTestReport Host::test_agent(const std::string& plugin, const boost::json::v
         return report;
     }
 
+    // Every requested permission is granted. A requested secret the host does
+    // not hold yet takes its value from the environment variable of its name.
+    std::vector<SecretValue> from_env;
+    const EnvLookup env = process_environment();
+    for (const std::string& name : manifest.requested.secrets) {
+        if (impl_->secrets->contains(name)) continue;
+        if (auto value = env(name); value && !value->empty()) {
+            from_env.push_back({name, std::move(*value)});
+        } else {
+            impl_->logger.log(LogLevel::warning, "secret " + name + " is requested by the plugin, but environment variable " +
+                                                     name + " is not set: reading it answers AH_ERR_UNAVAILABLE");
+        }
+    }
+    impl_->add_secrets(from_env, "test-agent");
+    // What the plugin said or returned is printed: redacted like every run's result.
+    const auto redacted = [&]() -> AgentTestReport {
+        for (std::string& problem : report.problems) impl_->secrets->redact_in_place(problem);
+        impl_->secrets->redact_in_place(report.output);
+        return std::move(report);
+    };
+
     auto instance = AgentInstance::create("test-agent", library, boost::json::serialize(config), manifest.requested,
                                           &impl_->services);
     if (!instance) {
@@ -159,20 +213,20 @@ AgentTestReport Host::test_agent(const std::string& plugin, const boost::json::v
     report.cached_input_tokens = usage.cached_input_tokens;
     if (!result.ok()) {
         report.problems.push_back(status_name(result.status) + ": " + result.error);
-        return report;
+        return redacted();
     }
     boost::system::error_code ec;
     report.output = boost::json::parse(result.output_json, ec);
     if (ec) {
         report.problems.push_back("output is not JSON: " + ec.message());
-        return report;
+        return redacted();
     }
     if (auto v = manifest.output_schema->validate(report.output); !v.empty()) {
         report.problems.push_back("output does not match the output_schema:\n" + describe(v));
-        return report;
+        return redacted();
     }
     report.ok = true;
-    return report;
+    return redacted();
 }
 
 }  // namespace agenthost

@@ -7,6 +7,7 @@
 #include <agenthost/sdk.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 namespace agenthost {
@@ -134,6 +135,32 @@ void http_cancel(const ah_host* host, uint64_t id) noexcept {
 
 constexpr ah_http_v1 http_v1 = {sizeof(ah_http_v1), 0u, &http_send, &http_cancel};
 
+// ah.secrets/1. A refusal is logged with the agent and the name, never a value.
+ah_status secrets_read(const ah_host* host, const char* name, ah_bytes_sink sink, void* user) noexcept {
+    try {
+        const AgentInstance* instance = AgentInstance::from_host(host);
+        if (instance == nullptr || name == nullptr || sink == nullptr) return AH_ERR_INVALID_ARGUMENT;
+        const auto* services = dynamic_cast<const HostServices*>(instance->services());
+        if (services == nullptr || services->secrets() == nullptr) return AH_ERR_INVALID_ARGUMENT;
+        if (!instance->permissions().allows_secret(name)) {
+            services->logger().log(LogLevel::warning,
+                                   "agent " + std::string(instance->name()) + " asked for secret \"" + name +
+                                       "\", which it may not read (it needs a grant in agents." + std::string(instance->name()) +
+                                       ".grants.secrets, and its manifest must request it)",
+                                   LogTags{{}, instance->name(), {}});
+            return AH_ERR_PERMISSION_DENIED;
+        }
+        const std::optional<std::string> value = services->secrets()->value(name);
+        if (!value) return AH_ERR_UNAVAILABLE;
+        sink(user, value->data(), value->size());
+        return AH_OK;
+    } catch (...) {
+        return AH_ERR_INTERNAL;
+    }
+}
+
+constexpr ah_secrets_v1 secrets_v1 = {sizeof(ah_secrets_v1), 0u, &secrets_read};
+
 constexpr ah_usage_v1 usage_v1 = {sizeof(ah_usage_v1), 0u, &usage_report};
 constexpr ah_context_v1 context_v1 = {sizeof(ah_context_v1), 0u, &context_read, &context_write};
 
@@ -143,6 +170,7 @@ const void* HostServices::find(std::string_view id) const noexcept {
     if (id == AH_EXT_LOG_V1) return &log_v1;
     if (id == AH_EXT_USAGE_V1) return &usage_v1;
     if (id == AH_EXT_CONTEXT_V1) return &context_v1;
+    if (id == AH_EXT_SECRETS_V1) return secrets_ != nullptr ? &secrets_v1 : nullptr;
     if (id == AH_EXT_HTTP_V1) return http_ != nullptr ? &http_v1 : nullptr;
     return nullptr;
 }

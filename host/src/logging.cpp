@@ -1,5 +1,6 @@
 // logging.cpp: the Boost.Log sink behind Logging and the record source behind Logger.
 #include <agenthost/host/logging.hpp>
+#include <agenthost/host/secret_store.hpp>
 
 #include <boost/core/null_deleter.hpp>
 #include <boost/json/object.hpp>
@@ -247,9 +248,13 @@ struct Logger::Source {
     // Held so that the core outlives every Logger, whatever the order of
     // static destruction.
     blog::core_ptr core = blog::core::get();
+    std::shared_ptr<const SecretStore> secrets;
 };
 
 Logger::Logger() : source_(std::make_unique<Source>()) {}
+Logger::Logger(std::shared_ptr<const SecretStore> secrets) : source_(std::make_unique<Source>()) {
+    source_->secrets = std::move(secrets);
+}
 Logger::~Logger() = default;
 Logger::Logger(Logger&&) noexcept = default;
 Logger& Logger::operator=(Logger&&) noexcept = default;
@@ -265,6 +270,14 @@ void Logger::log(LogLevel level, std::string_view message, const LogTags& tags) 
         attrs.insert(k_step, blog::attributes::constant<std::string>(std::string(tags.step)));
         blog::record rec = source_->core->open_record(attrs);
         if (!rec) return;  // no sink wants this level
+        // Redacted here, before any sink or format sees it: what is never
+        // written cannot leak through a sink added later.
+        std::string redacted;
+        const SecretStore* secrets = source_->secrets.get();
+        if (secrets != nullptr && secrets->redacts()) {
+            redacted = secrets->redact(message);
+            message = redacted;
+        }
         {
             blog::record_ostream out(rec);
             out.write(message.data(), static_cast<std::streamsize>(message.size()));

@@ -1,6 +1,8 @@
 // tracer.cpp: span ids and the JSON-lines span writer.
 #include <agenthost/host/tracer.hpp>
 
+#include <agenthost/host/secret_store.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <stdexcept>
@@ -47,12 +49,17 @@ std::string IdSource::hex(std::size_t digits) {
 std::string IdSource::trace_id() { return hex(32); }
 std::string IdSource::span_id() { return hex(16); }
 
-Tracer::Tracer(const std::filesystem::path& file) : out_(file, std::ios::app) {
+Tracer::Tracer(const std::filesystem::path& file, std::shared_ptr<const SecretStore> secrets)
+    : out_(file, std::ios::app), secrets_(std::move(secrets)) {
     if (!out_) throw std::runtime_error("cannot open trace file " + file.string() + " for writing");
 }
 
 void Tracer::emit(const Span& span) {
-    const std::string line = boost::json::serialize(span.to_json());
+    boost::json::value json = span.to_json();
+    // Strings are redacted before serialising: a value with a quote or a
+    // backslash would no longer match once JSON has escaped it.
+    if (secrets_ && secrets_->redacts()) secrets_->redact_in_place(json);
+    const std::string line = boost::json::serialize(json);
     std::lock_guard lock(mutex_);
     out_ << line << '\n';
     out_.flush();

@@ -17,6 +17,7 @@
 
 namespace agenthost {
 
+class SecretStore;
 class Tracer;
 
 struct EngineOptions {
@@ -24,6 +25,9 @@ struct EngineOptions {
     std::size_t max_output_bytes = 16 * 1024 * 1024;  //!< a larger agent output fails its attempt
     Tracer* tracer = nullptr;                         //!< spans go here when set; must outlive the engine
     const Logger* logger = nullptr;                   //!< must outlive the engine; none: no log
+    //! When set, every run's result is redacted against it as the run ends
+    //! (output, state, error and step records); must outlive the engine.
+    const SecretStore* secrets = nullptr;
 };
 
 class Engine {

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <agenthost/host/logging.hpp>
+#include <agenthost/host/secret_store.hpp>
 #include <agenthost/registry/service_directory.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <string_view>
 
 namespace agenthost {
@@ -19,12 +21,15 @@ class HttpService;
 class HostServices : public ServiceDirectory {
 public:
     //! `logger` must outlive this object, and this object every instance that uses it.
-    explicit HostServices(const Logger& logger) noexcept : logger_(logger) {}
+    //! `secrets` answers "ah.secrets/1"; without a store the service is not offered.
+    explicit HostServices(const Logger& logger, std::shared_ptr<const SecretStore> secrets = nullptr) noexcept
+        : logger_(logger), secrets_(std::move(secrets)) {}
 
     //! "ah.log/1" → ah_log_v1; nullptr for an id the host does not offer.
     const void* find(std::string_view id) const noexcept override;
 
     const Logger& logger() const noexcept { return logger_; }
+    const SecretStore* secrets() const noexcept { return secrets_.get(); }
 
     //! The HTTP client behind "ah.http/1"; without one the service is not offered.
     //! It must outlive every instance that uses it.
@@ -37,6 +42,7 @@ public:
 
 private:
     const Logger& logger_;
+    std::shared_ptr<const SecretStore> secrets_;
     HttpService* http_ = nullptr;
 };
 

@@ -15,6 +15,8 @@
 
 namespace agenthost {
 
+class SecretStore;
+
 //! Tags that tie a record to a run. Any may be empty; borrowed for the call.
 struct LogTags {
     std::string_view run_id;  //!< the run's W3C trace id
@@ -58,6 +60,9 @@ private:
 class Logger {
 public:
     Logger();
+    //! Every message is redacted against what `secrets` holds when it is
+    //! written (see SecretStore::redact), plugins' ah.log/1 messages included.
+    explicit Logger(std::shared_ptr<const SecretStore> secrets);
     ~Logger();
     Logger(Logger&&) noexcept;
     Logger& operator=(Logger&&) noexcept;

@@ -8,11 +8,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
 
 namespace agenthost {
+
+class SecretStore;
 
 struct Span {
     std::string trace_id;   //!< the run's id
@@ -44,12 +47,15 @@ private:
 class Tracer {
 public:
     //! Appends to `file`; throws std::runtime_error when it cannot be opened.
-    explicit Tracer(const std::filesystem::path& file);
+    //! Each span is redacted against what `secrets` holds when it is written:
+    //! its name, every attribute key and string value (see SecretStore::redact).
+    explicit Tracer(const std::filesystem::path& file, std::shared_ptr<const SecretStore> secrets = nullptr);
     void emit(const Span& span);
 
 private:
     std::mutex mutex_;
     std::ofstream out_;
+    std::shared_ptr<const SecretStore> secrets_;
 };
 
 }  // namespace agenthost
