@@ -195,8 +195,13 @@ AgentTestReport Host::test_agent(const std::string& plugin, const boost::json::v
         return std::move(report);
     };
 
+    auto output_schema = manifest.output_schema_for(config);
+    if (!output_schema) {
+        report.problems.push_back(output_schema.error().to_string());
+        return report;
+    }
     auto instance = AgentInstance::create("test-agent", library, boost::json::serialize(config), manifest.requested,
-                                          &impl_->services);
+                                          &impl_->services, std::move(output_schema).value());
     if (!instance) {
         report.problems.push_back(instance.error().to_string());
         return report;
@@ -221,7 +226,7 @@ AgentTestReport Host::test_agent(const std::string& plugin, const boost::json::v
         report.problems.push_back("output is not JSON: " + ec.message());
         return redacted();
     }
-    if (auto v = manifest.output_schema->validate(report.output); !v.empty()) {
+    if (auto v = instance.value()->output_schema().validate(report.output); !v.empty()) {
         report.problems.push_back("output does not match the output_schema:\n" + describe(v));
         return redacted();
     }

@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(a_null_or_foreign_host_pointer_is_ignored) {
         ah_host host;
         std::array<std::byte, 256> rest;
     } foreign{};
-    foreign.host = ah_host{sizeof(ah_host), AH_ABI_MAJOR, AH_ABI_MINOR, 0, nullptr, nullptr, nullptr};
+    foreign.host = ah_host{sizeof(ah_host), AH_ABI_MAJOR, AH_ABI_MINOR, 0, nullptr, nullptr, nullptr, nullptr};
     log->write(&foreign.host, nullptr, AH_LOG_ERROR, "from a stranger", 15);
     log->write(&foreign.host, nullptr, 99, nullptr, 5);
     BOOST_TEST(out.str().empty());
