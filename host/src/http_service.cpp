@@ -67,6 +67,7 @@ const CurlGlobal& curl_global() noexcept {
 struct MultiDeleter {
     void operator()(CURLM* multi) const noexcept { curl_multi_cleanup(multi); }
 };
+
 // Read events handled back to back on one socket before its next wait: a
 // guard for data curl left unread, which an edge-triggered wait would not
 // report again.
