@@ -114,7 +114,10 @@ void print_refusal(std::ostream& out, const PluginRefusal& refusal) {
 // The schema as the plugin declared it: the compiled schema's source, else the manifest's member.
 json::value schema_of(const PluginManifest& manifest, const std::shared_ptr<const JsonSchema>& compiled,
                       std::string_view key) {
-    if (compiled) return compiled->source();
+    // An output schema that each agent's config states is shown as declared
+    // ({"$config": ..., "otherwise": ...}), not as its `otherwise` alone.
+    const bool per_agent = key == "output_schema" && manifest.output_schema_in_config;
+    if (compiled && !per_agent) return compiled->source();
     if (const auto* object = manifest.json.if_object()) {
         if (const json::value* member = object->if_contains(key)) return *member;
     }
@@ -249,10 +252,13 @@ void print_inspect_text(std::ostream& out, const PluginLibrary& plugin, const st
         << "file:          " << plugin.path().string() << '\n'
         << "sha256:        " << sha256 << '\n';
     print_permissions(out, m.requested);
-    const std::pair<std::string_view, json::value> schemas[] = {
-        {"config schema", schema_of(m, m.config_schema, "config_schema")},
-        {"input schema", schema_of(m, m.input_schema, "input_schema")},
-        {"output schema", schema_of(m, m.output_schema, "output_schema")},
+    const std::pair<std::string, json::value> schemas[] = {
+        {std::string("config schema"), schema_of(m, m.config_schema, "config_schema")},
+        {std::string("input schema"), schema_of(m, m.input_schema, "input_schema")},
+        {m.output_schema_in_config ? "output schema (each agent's config at " + *m.output_schema_in_config +
+                                         ", otherwise the one given)"
+                                   : std::string("output schema"),
+         schema_of(m, m.output_schema, "output_schema")},
     };
     for (const auto& [label, schema] : schemas) {
         out << label << ":\n  " << (schema.is_null() ? std::string("none") : pretty_json(schema, 2)) << '\n';
