@@ -8,7 +8,7 @@
 #include "batch_progress.hpp"
 #include "command.hpp"
 #include "interrupt_watch.hpp"
-#include "plugin_search_path.hpp"
+#include "host_options.hpp"
 
 #include <agenthost/host.hpp>
 #include <agenthost/registry/json_text.hpp>
@@ -314,17 +314,10 @@ private:
     std::optional<std::string> stop_error_;
 };
 
-// The CLI's plugin directories, --trace and --workers; the workflow's own plugin_dirs are added by the host.
+// The shared settings, and the worker threads that --workers asks for.
 std::optional<HostOptions> host_options(const Invocation& inv) {
-    auto dirs = cli_plugin_search_path(inv.args.values("--plugin-dir"), inv.logger);
-    if (!dirs) {
-        inv.err << "agenthost: error: " << dirs.error().to_string() << '\n';
-        return std::nullopt;
-    }
-    HostOptions options;
-    options.plugin_dirs = dirs.value();
-    if (auto trace = inv.args.value("--trace")) options.trace_file = *trace;
-    options.worker_threads = positive_option(inv, "--workers", 0, max_concurrency);
+    auto options = cli_host_options(inv);
+    if (options) options->worker_threads = positive_option(inv, "--workers", 0, max_concurrency);
     return options;
 }
 

@@ -2,7 +2,7 @@
 // `agenthost test-agent`: checking a config, running a workflow, and calling
 // one agent alone.
 #include "command.hpp"
-#include "plugin_search_path.hpp"
+#include "host_options.hpp"
 #include "pretty_json.hpp"
 
 #include <agenthost/host.hpp>
@@ -23,19 +23,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 const OptionSpec plugin_dir_option{"--plugin-dir", "DIR", "also search DIR for plugins (repeatable)", true};
-
-// The CLI's plugin directories; the workflow's own plugin_dirs are added by the host.
-std::optional<HostOptions> host_options(const Invocation& inv) {
-    auto dirs = cli_plugin_search_path(inv.args.values("--plugin-dir"), inv.logger);
-    if (!dirs) {
-        inv.err << "agenthost: error: " << dirs.error().to_string() << '\n';
-        return std::nullopt;
-    }
-    HostOptions options;
-    options.plugin_dirs = dirs.value();
-    if (auto trace = inv.args.value("--trace")) options.trace_file = *trace;
-    return options;
-}
 
 std::optional<json::value> read_json_file(const Invocation& inv, const std::string& path, std::string_view what) {
     std::ifstream in(path, std::ios::binary);
@@ -81,7 +68,7 @@ std::shared_ptr<const Workflow> load(const Invocation& inv, Host& host, const st
 }
 
 int validate(const Invocation& inv) {
-    auto options = host_options(inv);
+    auto options = cli_host_options(inv);
     if (!options) return exit_failure;
     Host host(*options);
     const std::string& config = inv.args.positionals().front();
@@ -134,7 +121,7 @@ void require(const Invocation& inv, std::initializer_list<std::string_view> name
 
 int run(const Invocation& inv) {
     require(inv, {"--input"});
-    auto options = host_options(inv);
+    auto options = cli_host_options(inv);
     if (!options) return exit_failure;
     auto input = read_json_file(inv, *inv.args.value("--input"), "input");
     if (!input) return exit_failure;
@@ -160,7 +147,7 @@ int run(const Invocation& inv) {
 
 int test_agent(const Invocation& inv) {
     require(inv, {"--config", "--input"});
-    auto options = host_options(inv);
+    auto options = cli_host_options(inv);
     if (!options) return exit_failure;
     auto config = read_json_file(inv, *inv.args.value("--config"), "agent config");
     auto input = config ? read_json_file(inv, *inv.args.value("--input"), "input") : std::nullopt;

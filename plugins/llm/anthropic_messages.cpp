@@ -8,23 +8,6 @@ namespace agenthost::llm::anthropic {
 
 namespace json = boost::json;
 
-namespace {
-
-std::string trim_slash(std::string_view base) {
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    return std::string(base);
-}
-
-uint64_t count_at(const json::object& object, std::string_view key) {
-    const json::value* v = object.if_contains(key);
-    if (v == nullptr) return 0;
-    if (v->is_uint64()) return v->get_uint64();
-    if (v->is_int64() && v->get_int64() > 0) return static_cast<uint64_t>(v->get_int64());
-    return 0;
-}
-
-}  // namespace
-
 std::string system_text(const Chat& chat) {
     std::string text = chat.system;
     if (chat.output_schema != nullptr) {
@@ -52,7 +35,7 @@ ProviderRequest build_request(const Chat& chat, std::string_view base_url, std::
     if (chat.temperature) body["temperature"] = *chat.temperature;
 
     ProviderRequest request;
-    request.url = trim_slash(base_url) + "/v1/messages";
+    request.url = join_url(base_url, "/v1/messages");
     request.headers = {{"Content-Type", "application/json"},
                        {"x-api-key", std::string(api_key)},
                        {"anthropic-version", std::string(version)}};
@@ -98,9 +81,9 @@ ParseOutcome parse_response(std::string_view body) {
     }
     if (const json::value* usage = root->if_contains("usage"); usage != nullptr && usage->is_object()) {
         const json::object& u = usage->get_object();
-        const uint64_t cache_read = count_at(u, "cache_read_input_tokens");
-        reply.usage.input_tokens = count_at(u, "input_tokens") + cache_read + count_at(u, "cache_creation_input_tokens");
-        reply.usage.output_tokens = count_at(u, "output_tokens");
+        const uint64_t cache_read = token_count(u, "cache_read_input_tokens");
+        reply.usage.input_tokens = token_count(u, "input_tokens") + cache_read + token_count(u, "cache_creation_input_tokens");
+        reply.usage.output_tokens = token_count(u, "output_tokens");
         reply.usage.cached_input_tokens = cache_read;
     }
     outcome.reply = std::move(reply);

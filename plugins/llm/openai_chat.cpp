@@ -8,23 +8,6 @@ namespace agenthost::llm::openai {
 
 namespace json = boost::json;
 
-namespace {
-
-std::string trim_slash(std::string_view base) {
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    return std::string(base);
-}
-
-uint64_t count_at(const json::object& object, std::string_view key) {
-    const json::value* v = object.if_contains(key);
-    if (v == nullptr) return 0;
-    if (v->is_uint64()) return v->get_uint64();
-    if (v->is_int64() && v->get_int64() > 0) return static_cast<uint64_t>(v->get_int64());
-    return 0;
-}
-
-}  // namespace
-
 ProviderRequest build_request(const Chat& chat, std::string_view base_url, std::string_view api_key) {
     // Members in a fixed order: Boost.JSON keeps insertion order, so equal chats serialize equally.
     json::object body;
@@ -42,7 +25,7 @@ ProviderRequest build_request(const Chat& chat, std::string_view base_url, std::
         };
     }
     ProviderRequest request;
-    request.url = trim_slash(base_url) + "/chat/completions";
+    request.url = join_url(base_url, "/chat/completions");
     request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + std::string(api_key)}};
     request.body = json::serialize(body);
     return request;
@@ -87,10 +70,10 @@ ParseOutcome parse_response(std::string_view body) {
     }
     if (const json::value* usage = root->if_contains("usage"); usage != nullptr && usage->is_object()) {
         const json::object& u = usage->get_object();
-        reply.usage.input_tokens = count_at(u, "prompt_tokens");
-        reply.usage.output_tokens = count_at(u, "completion_tokens");
+        reply.usage.input_tokens = token_count(u, "prompt_tokens");
+        reply.usage.output_tokens = token_count(u, "completion_tokens");
         if (const json::value* details = u.if_contains("prompt_tokens_details"); details && details->is_object()) {
-            reply.usage.cached_input_tokens = count_at(details->get_object(), "cached_tokens");
+            reply.usage.cached_input_tokens = token_count(details->get_object(), "cached_tokens");
         }
     }
     outcome.reply = std::move(reply);

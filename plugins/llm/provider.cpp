@@ -7,6 +7,19 @@ namespace agenthost::llm {
 
 namespace json = boost::json;
 
+std::string join_url(std::string_view base_url, std::string_view path) {
+    while (!base_url.empty() && base_url.back() == '/') base_url.remove_suffix(1);
+    return std::string(base_url) + std::string(path);
+}
+
+uint64_t token_count(const json::object& usage, std::string_view key) noexcept {
+    const json::value* v = usage.if_contains(key);
+    if (v == nullptr) return 0;
+    if (v->is_uint64()) return v->get_uint64();
+    if (v->is_int64() && v->get_int64() > 0) return static_cast<uint64_t>(v->get_int64());
+    return 0;
+}
+
 ah_status status_for_http(int32_t http_status) noexcept {
     if (http_status == 429 || http_status == 408 || http_status >= 500) return AH_ERR_UNAVAILABLE;
     if (http_status == 401 || http_status == 403) return AH_ERR_PERMISSION_DENIED;

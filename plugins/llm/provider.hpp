@@ -6,11 +6,13 @@
 
 #include <agenthost/sdk.h>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -82,6 +84,13 @@ ah_status status_for_transport(ah_status transport) noexcept;
 //! reads. `body_excerpt` stands in when the body held no error message.
 std::string describe_error(std::string_view provider, int32_t http_status, const ProviderError& error,
                            std::string_view body);
+
+//! `base_url` without trailing slashes, ready for a path to be appended.
+std::string join_url(std::string_view base_url, std::string_view path);
+
+//! A token count in a usage object: the unsigned integer at `key`, 0 when it
+//! is missing or not a count.
+uint64_t token_count(const boost::json::object& usage, std::string_view key) noexcept;
 
 //! Reads both dialects' error shapes: {"error": {"message", "type", "code"}}
 //! (OpenAI) and {"type": "error", "error": {"type", "message"}} (Anthropic).
