@@ -69,7 +69,7 @@ constexpr const char* manifest = R"json({
   },
   "permissions": {
     "services": ["ah.http/1", "ah.secrets/1"],
-    "network": ["https://*/*", "http://127.0.0.1:*/*", "http://localhost:*/*"],
+    "network": ["https://*:*/*", "http://*:*/*"],
     "secrets": ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_API_KEY"]
   }
 })json";

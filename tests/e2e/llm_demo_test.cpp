@@ -141,6 +141,31 @@ BOOST_AUTO_TEST_CASE(the_returns_draft_is_revised_by_the_model_after_review) {
     BOOST_TEST(contains(r.out, "approved in round 2"), r.out);
 }
 
+// The host's HTTP client takes its proxy from the usual environment variables.
+// The providers' host names below are under .test, which never resolves: the
+// models can only answer through the proxy, here the mock itself on 127.0.0.1
+// (it answers an absolute-form request target like any other).
+BOOST_AUTO_TEST_CASE(model_calls_go_through_the_proxy_that_the_environment_names) {
+    Demo demo;
+    const std::string proxied = "http://llm-provider.agenthost.test";
+    ::setenv("OPENAI_BASE_URL", (proxied + "/v1").c_str(), 1);
+    ::setenv("ANTHROPIC_BASE_URL", proxied.c_str(), 1);
+    ::setenv("http_proxy", demo.mock.base_url().c_str(), 1);
+    for (const char* name : {"no_proxy", "NO_PROXY", "HTTP_PROXY", "all_proxy", "ALL_PROXY"}) ::unsetenv(name);
+    const CliOutcome r = run_cli(
+        {"run", config, "--input", (source_dir / "examples/tickets/billing-double-charge.json").string(), "--json"});
+    ::unsetenv("http_proxy");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.out << r.err);
+    const json::object result = json::parse(r.out).as_object();
+    BOOST_TEST(result.at("ok").as_bool(), r.out);
+    for (const json::value& step : result.at("steps").as_array()) {
+        if (const json::value* fallback = step.as_object().if_contains("fallback_used")) {
+            BOOST_TEST(!fallback->as_bool(), "step " << step.at("step") << " fell back: " << r.out);
+        }
+    }
+    BOOST_TEST(result.at("tokens").to_number<double>() > 0, r.out);
+}
+
 BOOST_AUTO_TEST_CASE(a_wrong_key_falls_back_to_the_deterministic_agents) {
     Demo demo;
     ::setenv("OPENAI_API_KEY", "not-the-key", 1);
