@@ -1,5 +1,5 @@
 // backoff_test.cpp: the wait before a retry: exponential growth from
-// initial_backoff, the max_backoff cap, ± jitter, and a provider's Retry-After.
+// initial_backoff, the max_backoff cap, ± jitter, and a provider's Retry-After as a floor.
 #include <agenthost/host/backoff.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(jitter_stays_within_bounds_and_grows_with_the_random_number
     }
 }
 
-BOOST_AUTO_TEST_CASE(retry_after_replaces_the_computed_wait_and_is_capped) {
+BOOST_AUTO_TEST_CASE(retry_after_is_a_floor_under_the_computed_wait) {
     struct Case {
         uint32_t next_attempt;
         double unit_random;
@@ -129,14 +129,13 @@ BOOST_AUTO_TEST_CASE(retry_after_replaces_the_computed_wait_and_is_capped) {
     };
     const RetryPolicy p = policy(100ms, 5000ms, 2.0, 0.2);
     const Case cases[] = {
-        {2, no_jitter, 700ms, 700},    // longer than the backoff
-        {6, no_jitter, 300ms, 300},    // shorter than the backoff (1600)
-        {2, 0.0, 700ms, 700},          // no jitter: the provider said when
+        {2, no_jitter, 700ms, 700},      // longer than the backoff (100): the provider's wait
+        {6, no_jitter, 300ms, 1600},     // shorter than the backoff: the backoff
+        {2, 0.0, 700ms, 700},            // jitter cannot bring it below what the provider asked
         {2, almost_one, 700ms, 700},
-        {2, no_jitter, 0ms, 0},        // "now"
-        {2, no_jitter, 5000ms, 5000},
-        {2, no_jitter, 60000ms, 5000}, // capped at max_backoff
-        {9, almost_one, 60000ms, 5000},
+        {2, no_jitter, 0ms, 100},        // "now" still waits the backoff: no retry storm
+        {2, 0.0, 0ms, 80},               // ... with its jitter, so runs that failed together spread out
+        {2, no_jitter, 60000ms, 60000},  // not capped: whether to wait that long is the caller's call
     };
     for (const Case& c : cases) {
         BOOST_TEST_CONTEXT("attempt " << c.next_attempt << ", unit_random " << c.unit_random << ", Retry-After "

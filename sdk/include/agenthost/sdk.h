@@ -119,8 +119,9 @@ struct ah_host {
     /* Ask the host to wait at least `delay_ms` before it retries `call`: for
      * a retryable failure (AH_ERR_UNAVAILABLE, AH_ERR_TIMEOUT, AH_ERR_FAILED)
      * that the plugin is about to report, such as a provider's 429 with
-     * Retry-After. The host waits for the longer of this and its own backoff,
-     * and falls back at once when the wait would pass the run's deadline.
+     * Retry-After. The host waits for the longer of this and its own backoff;
+     * when this is longer than the agent's max_backoff, or the wait would pass
+     * the run's deadline, it calls the agent's fallback at once instead.
      * Call before `complete`; a later call replaces an earlier one.
      * [any-thread, until `complete` for `call` returns] */
     void (*retry_after)(ah_call *call, uint64_t delay_ms);
