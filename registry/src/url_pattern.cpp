@@ -75,6 +75,19 @@ bool has_dot_segment(std::string_view path) noexcept {
     return false;
 }
 
+// "%2F" and "%5C" in a path: servers that decode them before they normalise
+// the path (nginx does) read a separator there, so "/v1/..%2Fadmin" would
+// reach "/admin" past a "/v1/*" pattern.
+bool has_encoded_separator(std::string_view path) noexcept {
+    path = path.substr(0, path.find('?'));
+    for (std::size_t i = path.find('%'); i != npos && path.size() - i >= 3; i = path.find('%', i + 1)) {
+        const char high = path[i + 1];
+        const char low = lower(path[i + 2]);
+        if ((high == '2' && low == 'f') || (high == '5' && low == 'c')) return true;
+    }
+    return false;
+}
+
 struct Parts {
     std::string_view scheme, host, port;
     std::string_view path;  // without its leading '/', so that "https://a.test" and "https://a.test/" agree
@@ -98,7 +111,7 @@ std::optional<Parts> split(std::string_view text, bool pattern) noexcept {
     rest = rest.substr(0, rest.find('#'));  // a fragment is never sent
     if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
     parts.path = authority_end == npos && pattern ? std::string_view("*") : rest;
-    if (!pattern && has_dot_segment(parts.path)) return std::nullopt;
+    if (!pattern && (has_dot_segment(parts.path) || has_encoded_separator(parts.path))) return std::nullopt;
 
     std::size_t host_end = 0;
     if (!authority.empty() && authority.front() == '[') {  // an IPv6 literal holds ':' of its own

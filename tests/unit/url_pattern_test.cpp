@@ -112,6 +112,12 @@ BOOST_AUTO_TEST_CASE(userinfo_and_odd_urls_never_match) {
         {"https://api.example.com/v1/*", "https://api.example.com/v1/..", false},
         {"https://api.example.com/v1/*", "https://api.example.com/v1/...x/y", true},  // not a dot segment
         {"https://api.example.com/v1/*", "https://api.example.com/v1/x?next=/../y", true},  // the query is not a path
+        // Encoded separators: a server that decodes them first walks out of /v1/.
+        {"https://api.example.com/v1/*", "https://api.example.com/v1/..%2Fadmin", false},
+        {"https://api.example.com/v1/*", "https://api.example.com/v1/%2e%2e%2fadmin", false},
+        {"https://api.example.com/v1/*", "https://api.example.com/v1/..%5cadmin", false},
+        {"https://api.example.com/v1/*", "https://api.example.com/v1/a%20b", true},  // other escapes are fine
+        {"https://api.example.com/v1/*", "https://api.example.com/v1/x?to=a%2Fb", true},  // in the query
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT("pattern \"" << c.pattern << "\" url \"" << c.url << '"') {

@@ -20,8 +20,9 @@ bool glob_matches(std::string_view pattern, std::string_view text) noexcept;
 //! scheme has none, any port). In the path `*` may span '/'; a
 //! pattern without a path allows any path. A URL that is not plainly
 //! scheme://host[:port][/path] never matches: userinfo ("user@"), an empty or
-//! odd host, a non-numeric port, or a "." or ".." path segment (which a server
-//! would resolve to a path the pattern did not name).
+//! odd host, a non-numeric port, a "." or ".." path segment, or an encoded
+//! '/' or '\\' ("%2F", "%5C") in the path (which a server would resolve to a
+//! path the pattern did not name).
 bool url_pattern_matches(std::string_view pattern, std::string_view url) noexcept;
 
 //! Whether every URL that pattern `grant` allows is allowed by pattern
