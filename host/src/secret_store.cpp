@@ -18,9 +18,14 @@ namespace agenthost {
 
 struct SecretStore::Snapshot {
     std::vector<SecretValue> secrets;  //!< by name, in the order they were first loaded
-    //! Indices into `secrets` of the values redact() looks for: long enough,
-    //! longest first, load order among equals.
+    //! Values that a later load replaced. Still redacted: a call that read the
+    //! old value may still be quoting it in an error.
+    std::vector<SecretValue> retired;
+    //! Indices into secrets + retired (retired after secrets) of the values
+    //! redact() looks for: long enough, longest first, load order among equals.
     std::vector<std::size_t> redacted;
+
+    const SecretValue& known(std::size_t i) const { return i < secrets.size() ? secrets[i] : retired[i - secrets.size()]; }
 };
 
 SecretStore::SecretStore() : snapshot_(std::make_shared<const Snapshot>()) {}
@@ -40,15 +45,16 @@ std::vector<std::string> SecretStore::put(const std::vector<SecretValue>& secret
         if (it == next->secrets.end()) {
             next->secrets.push_back(secret);
         } else if (it->value != secret.value) {
+            next->retired.push_back(*it);
             it->value = secret.value;
             if (std::find(changed.begin(), changed.end(), secret.name) == changed.end()) changed.push_back(secret.name);
         }
     }
     next->redacted.clear();
-    for (std::size_t i = 0; i < next->secrets.size(); ++i)
-        if (next->secrets[i].value.size() >= min_redacted_size) next->redacted.push_back(i);
+    for (std::size_t i = 0; i < next->secrets.size() + next->retired.size(); ++i)
+        if (next->known(i).value.size() >= min_redacted_size) next->redacted.push_back(i);
     std::stable_sort(next->redacted.begin(), next->redacted.end(), [&](std::size_t a, std::size_t b) {
-        return next->secrets[a].value.size() > next->secrets[b].value.size();
+        return next->known(a).value.size() > next->known(b).value.size();
     });
     const bool redacting = !next->redacted.empty();
     snapshot_.store(std::move(next), std::memory_order_release);
@@ -89,7 +95,7 @@ void SecretStore::redact_in_place(std::string& text) const {
     std::vector<Cover> covers;
     const std::string_view view(text);
     for (std::size_t rank = 0; rank < snap->redacted.size(); ++rank) {
-        const std::string& value = snap->secrets[snap->redacted[rank]].value;
+        const std::string& value = snap->known(snap->redacted[rank]).value;
         for (std::size_t at = view.find(value); at != std::string_view::npos; at = view.find(value, at + 1))
             covers.push_back({at, at + value.size(), rank});
     }
@@ -108,7 +114,7 @@ void SecretStore::redact_in_place(std::string& text) const {
         }
         out.append(view.substr(copied, merged.begin - copied));
         out += "[REDACTED:";
-        out += snap->secrets[snap->redacted[merged.rank]].name;
+        out += snap->known(snap->redacted[merged.rank]).name;
         out += ']';
         copied = merged.end;
     }

@@ -1,6 +1,6 @@
 // secret_store_test.cpp: the secret store and its redactor: every occurrence of
 // every value goes, the longest value names the marker, short values stay, a
-// replaced value stops being held, JSON strings and keys are covered, and
+// replaced value stops being served but stays redacted, JSON strings and keys are covered, and
 // readers and a writer can share the store.
 #include <agenthost/host/secret_store.hpp>
 
@@ -78,7 +78,8 @@ BOOST_AUTO_TEST_CASE(a_new_value_replaces_the_old_and_is_reported) {
     const std::vector<std::string> changed = store.put({{"K", "second-value"}});
     BOOST_TEST(changed == std::vector<std::string>{"K"});
     BOOST_TEST(store.value("K").value_or("") == "second-value");
-    BOOST_TEST(store.redact("first-value second-value") == "first-value [REDACTED:K]");
+    // The old value is no longer served, but still redacted: a call that read it may quote it late.
+    BOOST_TEST(store.redact("first-value second-value") == "[REDACTED:K] [REDACTED:K]");
 }
 
 BOOST_AUTO_TEST_CASE(json_strings_and_keys_are_redacted_recursively) {
