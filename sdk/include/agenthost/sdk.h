@@ -267,6 +267,10 @@ typedef struct ah_http_header {
  * config turns it on) may answer this request, and keeps its answer. Only for
  * requests whose answer depends on nothing but the request itself. */
 #define AH_HTTP_CACHEABLE 1u
+/* With AH_HTTP_CACHEABLE: go to the network even when the cache has an answer,
+ * and keep the new one in its place; for a retry after an answer that was
+ * delivered but unusable, which the cache would otherwise repeat. */
+#define AH_HTTP_REFRESH 2u
 
 typedef struct ah_http_request {
     uint32_t struct_size;          /* sizeof(ah_http_request) as the plugin built it */
