@@ -81,17 +81,13 @@ struct Outcome {
     std::string error;
 };
 
-// Everything a finished request needs once it leaves the loop thread.
+// A finished request on its way to the pool: the Transfer (its request,
+// origin, callback and easy handle, freed on the pool, not on the loop) and
+// what happened to it.
 struct Delivery {
-    HttpCallback done;
+    std::unique_ptr<Transfer> transfer;
     Outcome outcome;
-    HttpOrigin origin;
-    std::string method;
-    std::string url;  // loggable_url
-    std::size_t request_bytes = 0;
-    std::string span_id;  // empty: no span
-    std::chrono::system_clock::time_point started;
-    std::string stand_in_for;  // why the live request failed, when a cached answer stands in
+    bool consult_cache = true;  // false: the outcome came from the cache already
 };
 
 // One of curl's sockets. The descriptor never owns the fd (curl does): it is
@@ -147,12 +143,22 @@ struct HttpService::Impl {
     asio::io_context io{1};
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
     asio::steady_timer timer{io};
+    // curl's timer: the deadline it last asked for (none: no timeout), and the
+    // one the asio timer waits for. The timer only moves when curl's deadline
+    // comes before it; one that fires early finds nothing due and waits again.
+    std::optional<std::chrono::steady_clock::time_point> curl_deadline;
+    std::optional<std::chrono::steady_clock::time_point> timer_deadline;
+    uint64_t timer_generation = 0;  // tells a superseded wait from the current one
+    bool timeout_posted = false;    // a "time out now" is already queued on the loop
     std::unordered_map<curl_socket_t, std::shared_ptr<Watch>> watches;
     std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers;
     std::unique_ptr<CURLM, MultiDeleter> multi;  // after what its callbacks touch: destroyed first
 
-    std::mutex stop_mutex;  // orders posts to the loop against stop()
+    std::mutex stop_mutex;  // orders posts to the loop against stop(); guards what follows
     bool stopped = false;
+    //! Transfers handed over and not yet begun: one post carries a batch of them.
+    std::vector<std::unique_ptr<Transfer>> incoming;
+    bool drain_posted = false;  // a drain() is queued and has not yet taken `incoming`
     std::thread thread;
     std::thread::id loop_id;
 
@@ -162,18 +168,21 @@ struct HttpService::Impl {
     void cancel(uint64_t id);
     void stop();
     void dispatch(Delivery delivery);
+    void finish(std::unique_ptr<Transfer> transfer, Outcome outcome);
 
     // loop thread
+    void drain();
     void begin(std::unique_ptr<Transfer> transfer);
     void abort(uint64_t id, const std::string& why);
     void shut_down();
     void on_socket(curl_socket_t socket, int what);
     void on_timer(long timeout_ms);
+    void wait_until(std::chrono::steady_clock::time_point deadline);
+    void time_out();
     void arm(const std::shared_ptr<Watch>& watch);
     void ready(const std::shared_ptr<Watch>& watch, int select);
     void act(curl_socket_t socket, int select);
     void collect();
-    void finish(std::unique_ptr<Transfer> transfer, Outcome outcome);
 };
 
 HttpService::Impl::Impl(HttpServiceOptions o) : options(std::move(o)) {
@@ -236,28 +245,35 @@ void HttpService::Impl::start(uint64_t id, std::shared_ptr<std::atomic<bool>> ca
     transfer->started = std::chrono::system_clock::now();
     if (options.tracer != nullptr && !origin.trace_id.empty()) transfer->span_id = ids.span_id();
     transfer->max_body = options.max_response_bytes;
-    in_flight->fetch_add(1);
-
-    // Hashing happens here, on the caller's thread, not on the loop.
-    if (request.cacheable && origin.cache != nullptr) {
-        transfer->cache_key = ResponseCache::key(request.method, request.url, request.body);
-        if (origin.cache->serve() == ResponseCacheConfig::Serve::always) {
-            if (auto hit = origin.cache->lookup(transfer->cache_key)) {
-                Delivery d{std::move(done), Outcome{AH_OK, std::move(hit), true, {}}, std::move(origin),
-                           request.method, loggable_url(request.url), request.body.size(), transfer->span_id,
-                           transfer->started, {}};
-                dispatch(std::move(d));
-                return;
-            }
-        }
-    }
     transfer->request = std::move(request);
     transfer->origin = std::move(origin);
     transfer->done = std::move(done);
+    in_flight->fetch_add(1);
+
+    // Hashing happens here, on the caller's thread, not on the loop.
+    const OutgoingHttpRequest& r = transfer->request;
+    ResponseCache* cache = transfer->origin.cache;
+    if (r.cacheable && cache != nullptr) {
+        transfer->cache_key = ResponseCache::key(r.method, r.url, r.body);
+        if (cache->serve() == ResponseCacheConfig::Serve::always) {
+            if (auto hit = cache->lookup(transfer->cache_key)) {
+                return dispatch(Delivery{std::move(transfer), Outcome{AH_OK, std::move(hit), true, {}}, false});
+            }
+        }
+    }
+    // So is the easy handle: the loop thread only adds it to the multi handle.
+    if (!configure_transfer(*transfer)) {
+        return finish(std::move(transfer),
+                      Outcome{AH_ERR_FAILED, nullptr, false, "libcurl refused the request's options"});
+    }
     {
         std::lock_guard lock(stop_mutex);
         if (!stopped) {
-            asio::post(io, [this, t = std::move(transfer)]() mutable { begin(std::move(t)); });
+            incoming.push_back(std::move(transfer));
+            if (!drain_posted) {
+                drain_posted = true;
+                asio::post(io, [this] { drain(); });
+            }
             return;
         }
     }
@@ -281,30 +297,62 @@ void HttpService::Impl::stop() {
     if (thread.joinable()) thread.join();
 }
 
+// Any thread: on the caller's for a transfer that never reached the loop, else on the loop.
+void HttpService::Impl::finish(std::unique_ptr<Transfer> t, Outcome outcome) {
+    dispatch(Delivery{std::move(t), std::move(outcome), true});
+}
+
+// Everything but the hand-over runs on the pool: the cache, the loggable URL,
+// the span, the log line, the callback, and freeing the easy handle.
 void HttpService::Impl::dispatch(Delivery delivery) {
     Tracer* tracer = options.tracer;
     const Logger* logger = options.logger;
     auto counter = in_flight;
-    auto run = [tracer, logger, counter, d = std::move(delivery)]() {
-        const Outcome& o = d.outcome;
-        const LogTags tags{d.origin.trace_id, d.origin.agent, d.origin.step};
-        if (!d.stand_in_for.empty() && logger != nullptr) {
+    // Shared: std::function must be copyable, and a Transfer cannot be copied.
+    auto run = [tracer, logger, counter, d = std::make_shared<Delivery>(std::move(delivery))]() {
+        Transfer& t = *d->transfer;
+        Outcome& o = d->outcome;
+        std::string stand_in_for;  // why the live request failed, when a cached answer stands in
+        ResponseCache* cache = t.origin.cache;
+        if (d->consult_cache && cache != nullptr && !t.cache_key.empty()) {
+            try {
+                if (o.status == AH_OK && !failed_for_cache(o)) {
+                    cache->store(t.cache_key, o.response);
+                } else if (cache->serve() == ResponseCacheConfig::Serve::on_failure && failed_for_cache(o)) {
+                    if (auto cached = cache->lookup(t.cache_key)) {
+                        stand_in_for = describe_failure(o);
+                        o = Outcome{AH_OK, std::move(cached), true, {}};
+                    }
+                }
+            } catch (...) {
+                // A cache that cannot store or answer leaves the live outcome as it is.
+            }
+        }
+        const std::string& method = t.request.method;
+        std::string url;
+        try {
+            url = loggable_url(t.request.url);
+        } catch (...) {
+            // Only the log line and the span lose their URL.
+        }
+        const LogTags tags{t.origin.trace_id, t.origin.agent, t.origin.step};
+        if (!stand_in_for.empty() && logger != nullptr) {
             logger->log(LogLevel::info,
-                        "ah.http/1: " + d.method + " " + d.url + " failed (" + d.stand_in_for +
+                        "ah.http/1: " + method + " " + url + " failed (" + stand_in_for +
                             "); the response cache answers instead",
                         tags);
         }
-        if (tracer != nullptr && !d.span_id.empty()) {
+        if (tracer != nullptr && !t.span_id.empty()) {
             try {
-                Span span{d.origin.trace_id, d.span_id, d.origin.parent_span, span_name(d.method, d.url), "http",
-                          d.started, std::chrono::system_clock::now(), o.status == AH_OK, {}};
-                span.attributes["method"] = d.method;
-                span.attributes["url"] = d.url;
+                Span span{t.origin.trace_id, t.span_id, t.origin.parent_span, span_name(method, url), "http",
+                          t.started, std::chrono::system_clock::now(), o.status == AH_OK, {}};
+                span.attributes["method"] = method;
+                span.attributes["url"] = url;
                 span.attributes["http_status"] = o.response ? o.response->http_status : 0;
-                span.attributes["request_bytes"] = d.request_bytes;
+                span.attributes["request_bytes"] = t.request.body.size();
                 span.attributes["response_bytes"] = o.response ? o.response->body.size() : 0;
                 span.attributes["from_cache"] = o.from_cache;
-                if (!d.origin.agent.empty()) span.attributes["agent"] = d.origin.agent;
+                if (!t.origin.agent.empty()) span.attributes["agent"] = t.origin.agent;
                 if (o.status != AH_OK) span.attributes["error"] = status_name(o.status) + ": " + o.error;
                 tracer->emit(span);
             } catch (...) {
@@ -326,7 +374,7 @@ void HttpService::Impl::dispatch(Delivery delivery) {
                                         o.response ? o.response->body.size() : 0,
                                         o.status == AH_OK ? nullptr : o.error.c_str()};
         try {
-            d.done(response);
+            t.done(response);
         } catch (...) {
             // The callback is the plugin's; nothing it throws may take the worker down.
         }
@@ -343,15 +391,22 @@ void HttpService::Impl::dispatch(Delivery delivery) {
 
 // --------------------------------------------------------------- loop thread
 
+void HttpService::Impl::drain() {
+    std::vector<std::unique_ptr<Transfer>> batch;
+    {
+        std::lock_guard lock(stop_mutex);
+        batch.swap(incoming);
+        drain_posted = false;
+    }
+    for (auto& t : batch) begin(std::move(t));
+}
+
 void HttpService::Impl::begin(std::unique_ptr<Transfer> t) {
     if (!multi) {
         return finish(std::move(t), Outcome{AH_ERR_CANCELLED, nullptr, false, "the host is shutting down"});
     }
     if (t->cancelled && t->cancelled->load()) {
         return finish(std::move(t), Outcome{AH_ERR_CANCELLED, nullptr, false, "the request was cancelled"});
-    }
-    if (!configure_transfer(*t)) {
-        return finish(std::move(t), Outcome{AH_ERR_FAILED, nullptr, false, "libcurl refused the request's options"});
     }
     CURL* easy = t->easy.get();
     const uint64_t id = t->id;
@@ -370,6 +425,7 @@ void HttpService::Impl::abort(uint64_t id, const std::string& why) {
 }
 
 void HttpService::Impl::shut_down() {
+    drain();  // stop() posted this behind the last drain; this finds nothing, but costs nothing
     while (!transfers.empty()) abort(transfers.begin()->first, "the host is shutting down");
     multi.reset();  // closes the cached connections; curl's last socket callbacks arrive here
     for (auto& [fd, watch] : watches) {
@@ -378,6 +434,7 @@ void HttpService::Impl::shut_down() {
     }
     watches.clear();
     timer.cancel();
+    ++timer_generation;
     work.reset();  // io.run() returns once the cancelled waits have run
 }
 
@@ -449,16 +506,49 @@ void HttpService::Impl::ready(const std::shared_ptr<Watch>& watch, int select) {
     arm(watch);  // curl only calls back when its interest changes: keep watching
 }
 
+// Never act from inside curl's callback: whatever it asks for runs on the loop, after it returns.
 void HttpService::Impl::on_timer(long timeout_ms) {
     if (timeout_ms < 0) {
-        timer.cancel();
+        // A wait still pending fires for nothing, which costs less than cancelling it.
+        curl_deadline.reset();
         return;
     }
-    // Never act from inside curl's callback: the wait completes on the loop, after it returns.
-    timer.expires_after(std::chrono::milliseconds(timeout_ms));
-    timer.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) act(CURL_SOCKET_TIMEOUT, 0);
+    const auto now = std::chrono::steady_clock::now();
+    curl_deadline = now + std::chrono::milliseconds(timeout_ms);
+    if (timeout_ms == 0) {
+        // Every added handle asks for this: one queued job answers them all.
+        if (!timeout_posted) {
+            timeout_posted = true;
+            asio::post(io, [this] {
+                timeout_posted = false;
+                time_out();
+            });
+        }
+        return;
+    }
+    if (!timer_deadline || *curl_deadline < *timer_deadline) wait_until(*curl_deadline);
+}
+
+void HttpService::Impl::wait_until(std::chrono::steady_clock::time_point deadline) {
+    timer_deadline = deadline;
+    const uint64_t generation = ++timer_generation;
+    timer.expires_at(deadline);
+    timer.async_wait([this, generation](const boost::system::error_code& ec) {
+        if (ec || generation != timer_generation) return;  // cancelled, or superseded by an earlier deadline
+        timer_deadline.reset();
+        time_out();
     });
+}
+
+void HttpService::Impl::time_out() {
+    act(CURL_SOCKET_TIMEOUT, 0);
+    // curl calls back only when its earliest deadline changes. A wait that
+    // fired before that deadline (curl rounds its milliseconds down; or an
+    // earlier deadline has since gone) waits again for it, or curl's timer
+    // would be lost.
+    if (multi && curl_deadline && !timer_deadline && !timeout_posted) {
+        wait_until(std::max(*curl_deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(1)));
+    }
 }
 
 void HttpService::Impl::act(curl_socket_t socket, int select) {
@@ -496,25 +586,6 @@ void HttpService::Impl::collect() {
         }
         finish(std::move(t), std::move(outcome));
     }
-}
-
-// Any thread for a transfer that never reached the loop; the loop thread otherwise.
-void HttpService::Impl::finish(std::unique_ptr<Transfer> t, Outcome outcome) {
-    std::string stand_in_for;
-    ResponseCache* cache = t->origin.cache;
-    if (cache != nullptr && !t->cache_key.empty()) {
-        if (outcome.status == AH_OK && !failed_for_cache(outcome)) {
-            cache->store(t->cache_key, outcome.response);
-        } else if (cache->serve() == ResponseCacheConfig::Serve::on_failure && failed_for_cache(outcome)) {
-            if (auto cached = cache->lookup(t->cache_key)) {
-                stand_in_for = describe_failure(outcome);
-                outcome = Outcome{AH_OK, std::move(cached), true, {}};
-            }
-        }
-    }
-    Delivery d{std::move(t->done), std::move(outcome), std::move(t->origin), t->request.method,
-               loggable_url(t->request.url), t->request.body.size(), t->span_id, t->started, std::move(stand_in_for)};
-    dispatch(std::move(d));
 }
 
 // ------------------------------------------------------------- HttpService

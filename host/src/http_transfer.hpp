@@ -1,6 +1,7 @@
 // http_transfer.hpp: one ah.http/1 request as libcurl carries it: the easy
 // handle, its options, and where the answer collects. Internal to
-// http_service.cpp, which runs every Transfer on its event-loop thread.
+// http_service.cpp: a Transfer is made and configured on the thread that
+// sends it, runs on the event-loop thread, and is freed on the worker pool.
 #pragma once
 
 #include <agenthost/host/http_service.hpp>
