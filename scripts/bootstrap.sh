@@ -12,11 +12,12 @@ build_dir=${1:-$repo/build}
 
 # Everything the build and the tests run, not only what they link against:
 # gcc/g++ build the project, binutils has nm (tests/e2e/third_party_plugin.sh),
-# clang with libc++ builds the cross-runtime fixture plugin.
+# clang with libc++ builds the cross-runtime fixture plugin, libnghttp2-dev
+# lets the mock provider speak HTTP/2 as well as HTTP/1.1.
 packages=(
   gcc g++ binutils cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev libboost-test1.81-dev
-  libcurl4-openssl-dev libssl-dev libsqlite3-dev
+  libcurl4-openssl-dev libssl-dev libsqlite3-dev libnghttp2-dev
   clang libc++-dev libc++abi-dev
 )
 
