@@ -37,6 +37,9 @@ struct MockStats {
   std::uint64_t aborted = 0;    //!< Client closed the connection before the answer was sent.
   std::uint64_t in_flight = 0;  //!< Read, not yet answered, dropped or aborted.
   std::uint64_t max_in_flight = 0;
+  std::uint64_t connections = 0;        //!< TCP connections accepted.
+  std::uint64_t http2_connections = 0;  //!< Of which spoke HTTP/2 (h2c, prior knowledge).
+  std::uint64_t http2_requests = 0;     //!< Provider requests that came over HTTP/2.
   std::map<std::string, std::uint64_t> by_kind;  //!< Behaviour kind -> requests answered with it.
 };
 
