@@ -60,6 +60,10 @@ struct HttpRequest {
     std::string body;
     std::chrono::milliseconds timeout{0};  //!< the whole transfer; 0: only the call's own limit
     bool cacheable = false;                //!< AH_HTTP_CACHEABLE: the answer depends on the request alone
+    //! With `cacheable`, AH_HTTP_REFRESH: go to the network even when the cache
+    //! has an answer, and keep the new one in its place (a retry after a
+    //! delivered but unusable answer). Ignored without `cacheable`.
+    bool refresh = false;
 };
 
 //! What an ah.http/1 request came to, copied out of the host's borrowed response.
@@ -200,6 +204,7 @@ public:
         ah_http_request raw{};
         raw.struct_size = sizeof(ah_http_request);
         raw.flags = request.cacheable ? AH_HTTP_CACHEABLE : 0u;
+        if (request.cacheable && request.refresh) raw.flags |= AH_HTTP_REFRESH;
         raw.method = request.method.empty() ? nullptr : request.method.c_str();
         raw.url = request.url.c_str();
         raw.headers = headers.empty() ? nullptr : headers.data();
