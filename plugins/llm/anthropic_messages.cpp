@@ -43,49 +43,75 @@ ProviderRequest build_request(const Chat& chat, std::string_view base_url, std::
     return request;
 }
 
+namespace {
+
+std::optional<Usage> read_usage(const json::object& root) {
+    const json::value* usage = root.if_contains("usage");
+    if (usage == nullptr || !usage->is_object()) return std::nullopt;
+    const json::object& u = usage->get_object();
+    Usage read;
+    const uint64_t cache_read = token_count(u, "cache_read_input_tokens");
+    read.input_tokens = token_count(u, "input_tokens") + cache_read + token_count(u, "cache_creation_input_tokens");
+    read.output_tokens = token_count(u, "output_tokens");
+    read.cached_input_tokens = cache_read;
+    return read;
+}
+
+std::string string_at(const json::object& object, std::string_view key) {
+    const json::value* v = object.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+ParseOutcome unusable(ParseOutcome outcome, Unusable why, std::string error) {
+    outcome.unusable = why;
+    outcome.error = std::move(error);
+    return outcome;
+}
+
+}  // namespace
+
 ParseOutcome parse_response(std::string_view body) {
     ParseOutcome outcome;
     boost::system::error_code ec;
     const json::value parsed = json::parse(body, ec);
-    if (ec) {
-        outcome.error = "the response is not JSON (" + ec.message() + ")";
-        return outcome;
-    }
+    if (ec) return unusable(std::move(outcome), Unusable::unreadable, "the response is not JSON (" + ec.message() + ")");
     const json::object* root = parsed.if_object();
-    const json::value* content = root ? root->if_contains("content") : nullptr;
+    if (root == nullptr) return unusable(std::move(outcome), Unusable::unreadable, "the response is not a JSON object");
+    // Read first: whatever else is wrong with a well-formed answer, it was billed.
+    outcome.usage = read_usage(*root);
+
+    const json::value* content = root->if_contains("content");
     if (content == nullptr || !content->is_array()) {
-        outcome.error = "the response has no content";
-        return outcome;
+        return unusable(std::move(outcome), Unusable::unreadable, "the response has no content");
     }
     Reply reply;
     bool any_text = false;
+    bool any_tool_use = false;
     for (const json::value& block : content->get_array()) {
         const json::object* b = block.if_object();
         if (b == nullptr) continue;
-        const json::value* type = b->if_contains("type");
+        const std::string type = string_at(*b, "type");
         const json::value* text = b->if_contains("text");
-        if (type != nullptr && type->is_string() && type->get_string() == "text" && text != nullptr && text->is_string()) {
+        if (type == "text" && text != nullptr && text->is_string()) {
             reply.text += text->get_string();
             any_text = true;
+        } else if (type == "tool_use") {
+            any_tool_use = true;
         }
     }
+    reply.stop_reason = string_at(*root, "stop_reason");
+    if (reply.stop_reason == "refusal") {
+        // Whatever text came before the refusal is not an answer.
+        std::string error = "the model refused (stop_reason refusal)";
+        if (any_text && !reply.text.empty()) error += ": " + reply.text;
+        return unusable(std::move(outcome), Unusable::refused, std::move(error));
+    }
     if (!any_text) {
-        outcome.error = "the response's content has no text block";
-        return outcome;
+        return unusable(std::move(outcome), Unusable::no_text,
+                        any_tool_use ? "the response's content has tool_use blocks and no text block"
+                                     : "the response's content has no text block");
     }
-    if (const json::value* reason = root->if_contains("stop_reason"); reason != nullptr && reason->is_string()) {
-        reply.stop_reason = reason->get_string();
-    }
-    if (const json::value* model = root->if_contains("model"); model != nullptr && model->is_string()) {
-        reply.model = model->get_string();
-    }
-    if (const json::value* usage = root->if_contains("usage"); usage != nullptr && usage->is_object()) {
-        const json::object& u = usage->get_object();
-        const uint64_t cache_read = token_count(u, "cache_read_input_tokens");
-        reply.usage.input_tokens = token_count(u, "input_tokens") + cache_read + token_count(u, "cache_creation_input_tokens");
-        reply.usage.output_tokens = token_count(u, "output_tokens");
-        reply.usage.cached_input_tokens = cache_read;
-    }
+    reply.model = string_at(*root, "model");
     outcome.reply = std::move(reply);
     return outcome;
 }

@@ -24,10 +24,13 @@ std::string system_text(const Chat& chat);
 ProviderRequest build_request(const Chat& chat, std::string_view base_url, std::string_view api_key,
                               std::string_view version);
 
-//! The text blocks of the content joined, the model and usage. Input is
-//! reported whole (input_tokens + cache_read + cache_creation) with
-//! cache_read as the cached part, because the host prices input - cached at
-//! the input price and cached at the cached price.
+//! The text blocks of the content joined and the model; usage whenever the
+//! body has it, also without a usable reply. Input is reported whole
+//! (input_tokens + cache_read + cache_creation) with cache_read as the cached
+//! part, because the host prices input - cached at the input price and cached
+//! at the cached price. stop_reason refusal is Unusable::refused; content
+//! without a text block (empty, tool_use only) Unusable::no_text; anything
+//! not shaped like a message, Unusable::unreadable.
 ParseOutcome parse_response(std::string_view body);
 
 }  // namespace agenthost::llm::anthropic

@@ -18,6 +18,7 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -44,7 +45,7 @@ constexpr const char* manifest = R"json({
     "properties": {
       "provider": {"enum": ["openai", "anthropic"], "description": "openai: Chat Completions (and OpenAI-compatible servers); anthropic: Messages"},
       "model": {"type": "string", "minLength": 1, "description": "the provider's model name; also the name usage is reported and priced under"},
-      "base_url": {"type": "string", "description": "empty or absent: https://api.openai.com/v1 (openai), https://api.anthropic.com (anthropic)"},
+      "base_url": {"type": "string", "description": "an http:// or https:// URL with no user:password@, query or fragment; empty or absent: https://api.openai.com/v1 (openai), https://api.anthropic.com (anthropic)"},
       "api_key_secret": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$", "description": "the secret holding the API key; default OPENAI_API_KEY or ANTHROPIC_API_KEY"},
       "system": {"type": "string", "description": "the system prompt"},
       "prompt": {"type": "string", "description": "the user message; {{/pointer}} and {{/pointer|default}} take values from the input; absent: the input as JSON"},
@@ -107,9 +108,17 @@ Settings read_settings(std::string_view config_json) {
     Settings s;
     s.provider = text("provider") == "anthropic" ? Provider::anthropic : Provider::openai;
     s.model = text("model");
+    const std::string_view default_base_url =
+        s.provider == Provider::openai ? llm::openai::default_base_url : llm::anthropic::default_base_url;
     s.base_url = text("base_url");
-    if (s.base_url.empty()) {
-        s.base_url = s.provider == Provider::openai ? llm::openai::default_base_url : llm::anthropic::default_base_url;
+    if (s.base_url.empty()) s.base_url = default_base_url;
+    // Caught here, not by the host's refusal of every request later. The URL
+    // itself is never quoted: userinfo or a query may hold a credential.
+    if (const std::string problem = llm::base_url_problem(s.base_url); !problem.empty()) {
+        throw Failure(AH_ERR_INVALID_ARGUMENT,
+                      "llm: /config/base_url: " + problem + "; expected an absolute http:// or https:// URL with a "
+                      "host and no user:password@, ?query or #fragment, e.g. \"" + std::string(default_base_url) +
+                      "\" (or leave it out for that default)");
     }
     s.api_key_secret = text("api_key_secret");
     if (s.api_key_secret.empty()) s.api_key_secret = s.provider == Provider::openai ? "OPENAI_API_KEY" : "ANTHROPIC_API_KEY";
@@ -150,21 +159,35 @@ struct Shared {
 
     const HostApi host;
     const Settings settings;
+    // Set once a host refused AH_HTTP_REFRESH (one from before the flag was
+    // honoured): retries then go out uncacheable, which reaches the network
+    // but leaves the cached answer as it is.
+    std::atomic<bool> refresh_refused{false};
     std::mutex mutex;
     std::map<ah_call*, InFlight> in_flight;  // by call: the one request each call has out
 };
 
 // One invoke, from the first request to its completion.
 struct Call {
-    Call(std::shared_ptr<Shared> s, ah_call* c, Completion d) : shared(std::move(s)), call(c), done(std::move(d)) {}
+    Call(std::shared_ptr<Shared> s, ah_call* c, uint32_t a, Completion d)
+        : shared(std::move(s)), call(c), attempt(a), done(std::move(d)) {}
 
     std::shared_ptr<Shared> shared;
     ah_call* call;
+    uint32_t attempt;  // ah_invoke_args.attempt: 1, then 2 for the first retry, ...
     Completion done;
     llm::Chat chat;
     std::string api_key;
     bool repaired = false;  // the one repair request has been sent
 };
+
+// Every message the plugin writes passes through here. The key only ever goes
+// into a header, but a provider or a gateway may quote it back in an error
+// body; the host redacts secrets too, but only their exact value. A key too
+// short to be real is left alone rather than blotting out every match.
+std::string scrub(const Call& call, std::string message) {
+    return call.api_key.size() >= 8 ? llm::redact(std::move(message), call.api_key) : message;
+}
 
 std::string read_api_key(const HostApi& host, const std::string& name) {
     std::string key;
@@ -191,7 +214,7 @@ void send(const std::shared_ptr<Call>& call);
 // Fails the call; `wait` is the provider's Retry-After, passed on to the engine's backoff.
 void fail(Call& call, ah_status status, const std::string& message, std::optional<std::chrono::milliseconds> wait = {}) {
     if (wait) call.shared->host.retry_after(call.call, *wait);
-    call.done.fail(status, message);
+    call.done.fail(status, scrub(call, message));
 }
 
 void on_response(const std::shared_ptr<Call>& call, const HttpResponse& response) {
@@ -217,19 +240,27 @@ void on_response(const std::shared_ptr<Call>& call, const HttpResponse& response
     }
     const llm::ParseOutcome parsed = settings.provider == Provider::openai ? llm::openai::parse_response(response.body)
                                                                           : llm::anthropic::parse_response(response.body);
+    // Reported before anything can fail: a refusal, a filtered or textless
+    // answer and one that breaks the schema are billed like any other, and
+    // the run's token and cost budgets must see them. A cached answer cost
+    // nothing this time. Usage is reported under the configured model, the
+    // name the operator's price table uses (providers answer with dated names
+    // such as gpt-4o-mini-2024-07-18).
+    if (!response.from_cache && (parsed.usage || parsed.reply)) {
+        const llm::Usage usage = parsed.usage.value_or(llm::Usage{});
+        shared.host.report_usage(call->call, settings.model.c_str(), usage.input_tokens, usage.output_tokens,
+                                 usage.cached_input_tokens);
+    }
     if (!parsed.reply) {
-        // A cut-off or garbled body is the transport's or the provider's hiccup: worth a retry.
-        return fail(*call, AH_ERR_UNAVAILABLE,
-                    std::string(provider) + " " + std::to_string(response.http_status) + ": unusable response: " + parsed.error);
+        // A cut-off, garbled or textless body is a hiccup worth a retry; a
+        // refusal is the model's answer to this input, and final.
+        const ah_status status = llm::status_for_unusable(parsed.unusable);
+        std::string message =
+            std::string(provider) + " " + std::to_string(response.http_status) + ": unusable response: " + parsed.error;
+        if (status != AH_ERR_UNAVAILABLE) message += " (final: a retry would get the same answer)";
+        return fail(*call, status, message);
     }
     const llm::Reply& reply = *parsed.reply;
-    // A cached answer cost nothing this time. Usage is reported under the
-    // configured model, the name the operator's price table uses (providers
-    // answer with dated names such as gpt-4o-mini-2024-07-18).
-    if (!response.from_cache) {
-        shared.host.report_usage(call->call, settings.model.c_str(), reply.usage.input_tokens, reply.usage.output_tokens,
-                                 reply.usage.cached_input_tokens);
-    }
     if (!settings.output_schema) return call->done.succeed(json::serialize(json::object{{"text", reply.text}}));
 
     llm::Checked checked = settings.output_schema->check(reply.text);
@@ -240,8 +271,8 @@ void on_response(const std::shared_ptr<Call>& call, const HttpResponse& response
                         llm::join_violations(checked.violations));
     }
     shared.host.log(LogLevel::info,
-                    "llm: the reply does not match output_schema (" + llm::join_violations(checked.violations) +
-                        "); asking the model once to repair it",
+                    scrub(*call, "llm: the reply does not match output_schema (" +
+                                     llm::join_violations(checked.violations) + "); asking the model once to repair it"),
                     call->call);
     call->repaired = true;
     call->chat.messages.push_back({"assistant", reply.text});
@@ -264,24 +295,43 @@ void send(const std::shared_ptr<Call>& call) {
     request.body = std::move(built.body);
     request.timeout = settings.request_timeout;
     request.cacheable = settings.cache_responses;
+    // A retry, or the repair of an unusable reply, follows an answer that may
+    // have come from (and been stored in) the response cache: without
+    // refresh, the cache would hand it back every time.
+    request.refresh = request.cacheable && (call->attempt > 1 || call->repaired);
+    if (request.refresh && shared.refresh_refused.load(std::memory_order_relaxed)) {
+        request.cacheable = false;
+        request.refresh = false;
+    }
 
     {
         const std::lock_guard lock(shared.mutex);
         shared.in_flight[call->call] = {};
     }
     uint64_t id = 0;
-    const ah_status status = shared.host.http(
-        call->call, request,
-        [call](HttpResponse response) {
-            try {
-                on_response(call, response);
-            } catch (const std::exception& e) {
-                if (call->done.pending()) call->done.fail(AH_ERR_INTERNAL, std::string("llm: ") + e.what());
-            } catch (...) {
-                if (call->done.pending()) call->done.fail(AH_ERR_INTERNAL, "llm: unknown exception");
-            }
-        },
-        &id);
+    const auto handler = [call](HttpResponse response) {
+        try {
+            on_response(call, response);
+        } catch (const std::exception& e) {
+            if (call->done.pending()) call->done.fail(AH_ERR_INTERNAL, scrub(*call, std::string("llm: ") + e.what()));
+        } catch (...) {
+            if (call->done.pending()) call->done.fail(AH_ERR_INTERNAL, "llm: unknown exception");
+        }
+    };
+    ah_status status = shared.host.http(call->call, request, handler, &id);
+    if (status == AH_ERR_INVALID_ARGUMENT && request.refresh) {
+        // A host that predates AH_HTTP_REFRESH refuses the bit. Going out
+        // uncacheable still reaches the network, which is what a retry needs.
+        request.cacheable = false;
+        request.refresh = false;
+        status = shared.host.http(call->call, request, handler, &id);
+        if (status == AH_OK && !shared.refresh_refused.exchange(true)) {
+            shared.host.log(LogLevel::debug,
+                            "llm: the host does not take AH_HTTP_REFRESH; retries of this agent bypass the response "
+                            "cache instead of refreshing it",
+                            call->call);
+        }
+    }
     if (status != AH_OK) {
         {
             const std::lock_guard lock(shared.mutex);
@@ -331,7 +381,7 @@ public:
         chat.output_schema = settings.output_schema ? &settings.output_schema_source : nullptr;
         chat.strict_schema = settings.strict_schema;
         chat.cache_system_prompt = settings.cache_system_prompt;
-        auto call = std::make_shared<Call>(shared_, ctx.call(), std::move(done));
+        auto call = std::make_shared<Call>(shared_, ctx.call(), ctx.attempt(), std::move(done));
         call->api_key = std::move(api_key);
         call->chat = std::move(chat);
         send(call);

@@ -31,51 +31,77 @@ ProviderRequest build_request(const Chat& chat, std::string_view base_url, std::
     return request;
 }
 
+namespace {
+
+std::optional<Usage> read_usage(const json::object& root) {
+    const json::value* usage = root.if_contains("usage");
+    if (usage == nullptr || !usage->is_object()) return std::nullopt;
+    const json::object& u = usage->get_object();
+    Usage read;
+    read.input_tokens = token_count(u, "prompt_tokens");
+    read.output_tokens = token_count(u, "completion_tokens");
+    if (const json::value* details = u.if_contains("prompt_tokens_details"); details && details->is_object()) {
+        read.cached_input_tokens = token_count(details->get_object(), "cached_tokens");
+    }
+    return read;
+}
+
+std::string string_at(const json::object& object, std::string_view key) {
+    const json::value* v = object.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+ParseOutcome unusable(ParseOutcome outcome, Unusable why, std::string error) {
+    outcome.unusable = why;
+    outcome.error = std::move(error);
+    return outcome;
+}
+
+}  // namespace
+
 ParseOutcome parse_response(std::string_view body) {
     ParseOutcome outcome;
     boost::system::error_code ec;
     const json::value parsed = json::parse(body, ec);
-    if (ec) {
-        outcome.error = "the response is not JSON (" + ec.message() + ")";
-        return outcome;
-    }
+    if (ec) return unusable(std::move(outcome), Unusable::unreadable, "the response is not JSON (" + ec.message() + ")");
     const json::object* root = parsed.if_object();
-    const json::value* choices = root ? root->if_contains("choices") : nullptr;
-    if (choices == nullptr || !choices->is_array() || choices->get_array().empty()) {
-        outcome.error = "the response has no choices";
-        return outcome;
+    if (root == nullptr) return unusable(std::move(outcome), Unusable::unreadable, "the response is not a JSON object");
+    // Read first: whatever else is wrong with a well-formed answer, it was billed.
+    outcome.usage = read_usage(*root);
+
+    const json::value* choices = root->if_contains("choices");
+    if (choices == nullptr || !choices->is_array()) {
+        return unusable(std::move(outcome), Unusable::unreadable, "the response has no choices");
+    }
+    if (choices->get_array().empty()) {
+        return unusable(std::move(outcome), Unusable::no_text, "the response's choices are empty");
     }
     const json::object* choice = choices->get_array().front().if_object();
     const json::value* message = choice ? choice->if_contains("message") : nullptr;
     if (message == nullptr || !message->is_object()) {
-        outcome.error = "the response's first choice has no message";
-        return outcome;
+        return unusable(std::move(outcome), Unusable::unreadable, "the response's first choice has no message");
+    }
+    const json::object& m = message->get_object();
+    const std::string finish_reason = string_at(*choice, "finish_reason");
+    if (const std::string refusal = string_at(m, "refusal"); !refusal.empty()) {
+        return unusable(std::move(outcome), Unusable::refused, "the model refused: " + refusal);
+    }
+    if (finish_reason == "content_filter") {
+        return unusable(std::move(outcome), Unusable::refused,
+                        "the provider's content filter stopped the reply (finish_reason content_filter)");
+    }
+    const json::value* content = m.if_contains("content");
+    if (content == nullptr || !content->is_string()) {
+        const json::value* tool_calls = m.if_contains("tool_calls");
+        const bool tools = tool_calls != nullptr && tool_calls->is_array() && !tool_calls->get_array().empty();
+        return unusable(std::move(outcome), Unusable::no_text,
+                        tools ? "the response's message has tool calls and no text content"
+                              : "the response's message has no text content");
     }
     Reply reply;
-    const json::object& m = message->get_object();
-    if (const json::value* content = m.if_contains("content"); content != nullptr && content->is_string()) {
-        reply.text = content->get_string();
-    } else if (const json::value* refusal = m.if_contains("refusal"); refusal != nullptr && refusal->is_string()) {
-        outcome.error = "the model refused: " + std::string(refusal->get_string());
-        return outcome;
-    } else {
-        outcome.error = "the response's message has no text content";
-        return outcome;
-    }
-    if (const json::value* reason = choice->if_contains("finish_reason"); reason != nullptr && reason->is_string()) {
-        reply.stop_reason = reason->get_string();
-    }
-    if (const json::value* model = root->if_contains("model"); model != nullptr && model->is_string()) {
-        reply.model = model->get_string();
-    }
-    if (const json::value* usage = root->if_contains("usage"); usage != nullptr && usage->is_object()) {
-        const json::object& u = usage->get_object();
-        reply.usage.input_tokens = token_count(u, "prompt_tokens");
-        reply.usage.output_tokens = token_count(u, "completion_tokens");
-        if (const json::value* details = u.if_contains("prompt_tokens_details"); details && details->is_object()) {
-            reply.usage.cached_input_tokens = token_count(details->get_object(), "cached_tokens");
-        }
-    }
+    reply.text = content->get_string();
+    reply.stop_reason = finish_reason;
+    reply.model = string_at(*root, "model");
     outcome.reply = std::move(reply);
     return outcome;
 }

@@ -28,6 +28,49 @@ ah_status status_for_http(int32_t http_status) noexcept {
     return AH_ERR_UNAVAILABLE;
 }
 
+ah_status status_for_unusable(Unusable unusable) noexcept {
+    return unusable == Unusable::refused ? AH_ERR_INVALID_ARGUMENT : AH_ERR_UNAVAILABLE;
+}
+
+std::string base_url_problem(std::string_view base_url) {
+    const auto lower_starts_with = [&](std::string_view prefix) {
+        if (base_url.size() < prefix.size()) return false;
+        for (std::size_t i = 0; i < prefix.size(); ++i) {
+            const char c = base_url[i];
+            if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != prefix[i]) return false;
+        }
+        return true;
+    };
+    std::string_view rest;
+    if (lower_starts_with("https://")) {
+        rest = base_url.substr(8);
+    } else if (lower_starts_with("http://")) {
+        rest = base_url.substr(7);
+    } else {
+        return "it has no http:// or https:// scheme";
+    }
+    for (char c : base_url) {
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return "it holds whitespace or a control character";
+    }
+    if (base_url.find('?') != std::string_view::npos) return "it has a query (?...)";
+    if (base_url.find('#') != std::string_view::npos) return "it has a fragment (#...)";
+    const std::string_view authority = rest.substr(0, rest.find_first_of("/\\"));
+    if (authority.find('@') != std::string_view::npos) {
+        return "it carries userinfo (user:password@); the API key belongs in the secret that api_key_secret names";
+    }
+    if (authority.empty() || authority.front() == ':') return "it has no host";
+    return {};
+}
+
+std::string redact(std::string text, std::string_view secret) {
+    if (secret.empty()) return text;
+    constexpr std::string_view mark = "[redacted]";
+    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + mark.size())) {
+        text.replace(at, secret.size(), mark);
+    }
+    return text;
+}
+
 ah_status status_for_transport(ah_status transport) noexcept {
     // The host already speaks in ABI statuses (AH_ERR_UNAVAILABLE for no or a
     // broken connection, AH_ERR_TIMEOUT, AH_ERR_CANCELLED); keep its word.

@@ -51,17 +51,27 @@ struct Usage {
     uint64_t cached_input_tokens = 0;
 };
 
-//! A successful answer, or why it could not be read.
+//! A 2xx answer's text.
 struct Reply {
     std::string text;
     std::string model;  //!< as the provider names it
-    Usage usage;
     std::string stop_reason;
 };
 
+//! Why a 2xx body gave no usable reply; decides whether a retry can help.
+enum class Unusable {
+    unreadable,  //!< not JSON, cut off, not the dialect's envelope: the transport's or provider's hiccup
+    no_text,     //!< a well-formed answer without text (no choices, tool calls only, null content)
+    refused,     //!< the model refused, or the provider's content filter stopped it (the same prompt, the same)
+};
+
+//! What a 2xx body holds. `usage` is set whenever the body has a usage
+//! object, also when there is no usable reply: the provider bills those too.
 struct ParseOutcome {
     std::optional<Reply> reply;
-    std::string error;  //!< when !reply: what was wrong with the body
+    std::optional<Usage> usage;
+    Unusable unusable = Unusable::unreadable;  //!< when !reply
+    std::string error;                         //!< when !reply: what was wrong with the body
 };
 
 //! A provider's error body, read in either dialect.
@@ -75,6 +85,15 @@ struct ProviderError {
 //! AH_ERR_INVALID_ARGUMENT (final: retrying cannot help).
 ah_status status_for_http(int32_t http_status) noexcept;
 
+//! The status a 2xx answer without a usable reply maps to: unreadable and
+//! no_text -> AH_ERR_UNAVAILABLE (retryable: another try may get a whole,
+//! textual answer); refused -> AH_ERR_INVALID_ARGUMENT (final). A refusal or
+//! a content-filter stop answers the prompt, which is made from the step's
+//! input: the same input gets the same refusal, so it is input the agent
+//! cannot use, and the engine goes to the fallback instead of paying for
+//! retries (it retries AH_ERR_FAILED, which would not stop them).
+ah_status status_for_unusable(Unusable unusable) noexcept;
+
 //! The status a transport failure of ah.http/1 (no HTTP response) maps to:
 //! the host's own (AH_ERR_UNAVAILABLE for no or a broken connection,
 //! AH_ERR_TIMEOUT, AH_ERR_CANCELLED, AH_ERR_FAILED).
@@ -84,6 +103,16 @@ ah_status status_for_transport(ah_status transport) noexcept;
 //! reads. `body_excerpt` stands in when the body held no error message.
 std::string describe_error(std::string_view provider, int32_t http_status, const ProviderError& error,
                            std::string_view body);
+
+//! Why `base_url` cannot be the start of a provider URL, or empty when it
+//! can: it needs an http:// or https:// scheme and a host, and no userinfo
+//! (user:password@), query, fragment, whitespace or control characters.
+//! Never quotes the URL (userinfo or a query may hold a credential).
+std::string base_url_problem(std::string_view base_url);
+
+//! `text` with every occurrence of `secret` replaced by "[redacted]"; `text`
+//! unchanged when `secret` is empty.
+std::string redact(std::string text, std::string_view secret);
 
 //! `base_url` without trailing slashes, ready for a path to be appended.
 std::string join_url(std::string_view base_url, std::string_view path);

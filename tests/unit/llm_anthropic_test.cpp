@@ -104,17 +104,19 @@ BOOST_AUTO_TEST_CASE(response_text_and_usage_count_cache_reads_and_writes_as_inp
     BOOST_TEST(parsed.reply->text == "Hello Ada");
     BOOST_TEST(parsed.reply->model == "claude-sonnet-4-20250514");
     BOOST_TEST(parsed.reply->stop_reason == "end_turn");
-    BOOST_TEST(parsed.reply->usage.input_tokens == 1250u);
-    BOOST_TEST(parsed.reply->usage.output_tokens == 20u);
-    BOOST_TEST(parsed.reply->usage.cached_input_tokens == 1000u);
+    BOOST_TEST_REQUIRE(parsed.usage.has_value());
+    BOOST_TEST(parsed.usage->input_tokens == 1250u);
+    BOOST_TEST(parsed.usage->output_tokens == 20u);
+    BOOST_TEST(parsed.usage->cached_input_tokens == 1000u);
 }
 
 BOOST_AUTO_TEST_CASE(usage_without_cache_fields) {
     const ParseOutcome parsed = anthropic::parse_response(
         R"({"content": [{"type": "text", "text": "ok"}], "usage": {"input_tokens": 7, "output_tokens": 2}})");
     BOOST_TEST_REQUIRE(parsed.reply.has_value());
-    BOOST_TEST(parsed.reply->usage.input_tokens == 7u);
-    BOOST_TEST(parsed.reply->usage.cached_input_tokens == 0u);
+    BOOST_TEST_REQUIRE(parsed.usage.has_value());
+    BOOST_TEST(parsed.usage->input_tokens == 7u);
+    BOOST_TEST(parsed.usage->cached_input_tokens == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_and_textless_responses_are_errors) {
@@ -122,6 +124,53 @@ BOOST_AUTO_TEST_CASE(malformed_and_textless_responses_are_errors) {
     BOOST_TEST(!anthropic::parse_response(R"({"content": []})").reply);
     BOOST_TEST(!anthropic::parse_response(R"({"type": "message"})").reply);
     BOOST_TEST(!anthropic::parse_response("[]").reply);
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_bodies_are_retryable_and_have_no_usage) {
+    for (const char* body : {R"({"content": [{"type": "text", "text": "ok"}], "usage": {"input_tokens": 7)", "", "[]",
+                             R"({"type": "message"})"}) {
+        const ParseOutcome parsed = anthropic::parse_response(body);
+        BOOST_TEST(!parsed.reply, body);
+        BOOST_TEST(!parsed.usage, body);
+        BOOST_TEST((parsed.unusable == Unusable::unreadable), body);
+        BOOST_TEST(status_for_unusable(parsed.unusable) == AH_ERR_UNAVAILABLE, body);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_refusal_is_final_and_keeps_its_usage) {
+    for (const char* body : {
+             R"({"type": "message", "content": [], "stop_reason": "refusal",
+                 "usage": {"input_tokens": 30, "output_tokens": 2, "cache_read_input_tokens": 100}})",
+             R"({"type": "message", "content": [{"type": "text", "text": "I won't"}], "stop_reason": "refusal",
+                 "usage": {"input_tokens": 30, "output_tokens": 2, "cache_read_input_tokens": 100}})"}) {
+        const ParseOutcome parsed = anthropic::parse_response(body);
+        BOOST_TEST(!parsed.reply, body);
+        BOOST_TEST((parsed.unusable == Unusable::refused), body);
+        BOOST_TEST(status_for_unusable(parsed.unusable) == AH_ERR_INVALID_ARGUMENT);
+        BOOST_TEST(parsed.error.find("refused") != std::string::npos, parsed.error);
+        BOOST_TEST_REQUIRE(parsed.usage.has_value());
+        BOOST_TEST(parsed.usage->input_tokens == 130u);
+        BOOST_TEST(parsed.usage->output_tokens == 2u);
+        BOOST_TEST(parsed.usage->cached_input_tokens == 100u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(empty_and_tool_only_content_is_retryable_and_keeps_its_usage) {
+    const ParseOutcome empty = anthropic::parse_response(
+        R"({"content": [], "stop_reason": "end_turn", "usage": {"input_tokens": 9, "output_tokens": 0}})");
+    BOOST_TEST(!empty.reply);
+    BOOST_TEST((empty.unusable == Unusable::no_text));
+    BOOST_TEST(status_for_unusable(empty.unusable) == AH_ERR_UNAVAILABLE);
+    BOOST_TEST_REQUIRE(empty.usage.has_value());
+    BOOST_TEST(empty.usage->input_tokens == 9u);
+
+    const ParseOutcome tools = anthropic::parse_response(R"({"content": [{"type": "tool_use", "id": "t", "name": "n",
+        "input": {}}], "stop_reason": "tool_use", "usage": {"input_tokens": 9, "output_tokens": 21}})");
+    BOOST_TEST(!tools.reply);
+    BOOST_TEST((tools.unusable == Unusable::no_text));
+    BOOST_TEST(tools.error.find("tool_use") != std::string::npos, tools.error);
+    BOOST_TEST_REQUIRE(tools.usage.has_value());
+    BOOST_TEST(tools.usage->output_tokens == 21u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

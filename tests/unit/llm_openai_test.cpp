@@ -111,17 +111,19 @@ BOOST_AUTO_TEST_CASE(response_text_model_and_usage_with_cached_tokens) {
     BOOST_TEST(parsed.reply->text == R"({"category":"shipping"})");
     BOOST_TEST(parsed.reply->model == "gpt-4o-mini-2024-07-18");
     BOOST_TEST(parsed.reply->stop_reason == "stop");
-    BOOST_TEST(parsed.reply->usage.input_tokens == 1200u);
-    BOOST_TEST(parsed.reply->usage.output_tokens == 30u);
-    BOOST_TEST(parsed.reply->usage.cached_input_tokens == 1024u);
+    BOOST_TEST_REQUIRE(parsed.usage.has_value());
+    BOOST_TEST(parsed.usage->input_tokens == 1200u);
+    BOOST_TEST(parsed.usage->output_tokens == 30u);
+    BOOST_TEST(parsed.usage->cached_input_tokens == 1024u);
 }
 
 BOOST_AUTO_TEST_CASE(usage_without_details_has_no_cached_tokens) {
     const ParseOutcome parsed = openai::parse_response(
         R"({"choices": [{"message": {"content": "hi"}}], "usage": {"prompt_tokens": 5, "completion_tokens": 1}})");
     BOOST_TEST_REQUIRE(parsed.reply.has_value());
-    BOOST_TEST(parsed.reply->usage.input_tokens == 5u);
-    BOOST_TEST(parsed.reply->usage.cached_input_tokens == 0u);
+    BOOST_TEST_REQUIRE(parsed.usage.has_value());
+    BOOST_TEST(parsed.usage->input_tokens == 5u);
+    BOOST_TEST(parsed.usage->cached_input_tokens == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_and_empty_responses_are_errors) {
@@ -132,6 +134,102 @@ BOOST_AUTO_TEST_CASE(malformed_and_empty_responses_are_errors) {
         openai::parse_response(R"({"choices": [{"message": {"content": null, "refusal": "I can't help"}}]})");
     BOOST_TEST(!refused.reply);
     BOOST_TEST(refused.error.find("I can't help") != std::string::npos, refused.error);
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_bodies_are_retryable_and_have_no_usage) {
+    for (const char* body : {R"({"choices": [{"message": {"content": "hi"}}], "usage": {"prompt_tokens": 5)",  // cut off
+                             "", "[]", R"("text")", R"({"object": "chat.completion"})",
+                             R"({"choices": [{"index": 0}]})"}) {
+        const ParseOutcome parsed = openai::parse_response(body);
+        BOOST_TEST(!parsed.reply, body);
+        BOOST_TEST(!parsed.usage, body);
+        BOOST_TEST((parsed.unusable == Unusable::unreadable), body);
+        BOOST_TEST(status_for_unusable(parsed.unusable) == AH_ERR_UNAVAILABLE, body);
+    }
+    // A well-formed envelope that is not a completion still names its usage.
+    const ParseOutcome no_choices = openai::parse_response(R"({"usage": {"prompt_tokens": 3, "completion_tokens": 0}})");
+    BOOST_TEST((no_choices.unusable == Unusable::unreadable));
+    BOOST_TEST_REQUIRE(no_choices.usage.has_value());
+    BOOST_TEST(no_choices.usage->input_tokens == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_refusal_is_final_and_keeps_its_usage) {
+    const ParseOutcome parsed = openai::parse_response(R"({"model": "gpt-4o-2024-08-06",
+      "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "refusal": "I can't help with that."},
+                   "finish_reason": "stop"}],
+      "usage": {"prompt_tokens": 40, "completion_tokens": 9, "prompt_tokens_details": {"cached_tokens": 0}}})");
+    BOOST_TEST(!parsed.reply);
+    BOOST_TEST((parsed.unusable == Unusable::refused));
+    BOOST_TEST(status_for_unusable(parsed.unusable) == AH_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(parsed.error == "the model refused: I can't help with that.");
+    BOOST_TEST_REQUIRE(parsed.usage.has_value());
+    BOOST_TEST(parsed.usage->input_tokens == 40u);
+    BOOST_TEST(parsed.usage->output_tokens == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(a_content_filter_stop_is_final_even_with_partial_text) {
+    for (const char* body : {
+             R"({"choices": [{"message": {"content": "Here is how to"}, "finish_reason": "content_filter"}],
+                 "usage": {"prompt_tokens": 12, "completion_tokens": 4}})",
+             R"({"choices": [{"message": {"content": null}, "finish_reason": "content_filter"}],
+                 "usage": {"prompt_tokens": 12, "completion_tokens": 4}})"}) {
+        const ParseOutcome parsed = openai::parse_response(body);
+        BOOST_TEST(!parsed.reply, body);
+        BOOST_TEST((parsed.unusable == Unusable::refused), body);
+        BOOST_TEST(parsed.error.find("content filter") != std::string::npos, parsed.error);
+        BOOST_TEST_REQUIRE(parsed.usage.has_value());
+        BOOST_TEST(parsed.usage->input_tokens == 12u);
+        BOOST_TEST(parsed.usage->output_tokens == 4u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(empty_choices_and_tool_only_replies_are_retryable_and_keep_their_usage) {
+    const ParseOutcome empty = openai::parse_response(R"({"choices": [], "usage": {"prompt_tokens": 8, "completion_tokens": 0}})");
+    BOOST_TEST(!empty.reply);
+    BOOST_TEST((empty.unusable == Unusable::no_text));
+    BOOST_TEST(status_for_unusable(empty.unusable) == AH_ERR_UNAVAILABLE);
+    BOOST_TEST_REQUIRE(empty.usage.has_value());
+    BOOST_TEST(empty.usage->input_tokens == 8u);
+
+    const ParseOutcome tools = openai::parse_response(R"({"choices": [{"message": {"content": null, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]},
+        "finish_reason": "tool_calls"}], "usage": {"prompt_tokens": 20, "completion_tokens": 15}})");
+    BOOST_TEST(!tools.reply);
+    BOOST_TEST((tools.unusable == Unusable::no_text));
+    BOOST_TEST(tools.error.find("tool calls") != std::string::npos, tools.error);
+    BOOST_TEST_REQUIRE(tools.usage.has_value());
+    BOOST_TEST(tools.usage->output_tokens == 15u);
+
+    // No usage object: nothing to report, and nothing made up.
+    BOOST_TEST(!openai::parse_response(R"({"choices": []})").usage);
+}
+
+BOOST_AUTO_TEST_CASE(base_urls_that_are_not_a_providers_root_are_refused) {
+    for (const char* ok : {"https://api.openai.com/v1", "http://127.0.0.1:8080/v1/", "HTTPS://Example.test",
+                           "https://[::1]:9/v1", "http://gateway.internal:4000/openai/deployments/x"}) {
+        BOOST_TEST(base_url_problem(ok).empty(), ok << ": " << base_url_problem(ok));
+    }
+    const auto problem = [](std::string_view url) { return base_url_problem(url); };
+    BOOST_TEST(problem("api.openai.com/v1") == "it has no http:// or https:// scheme");
+    BOOST_TEST(problem("ftp://x.test") == "it has no http:// or https:// scheme");
+    BOOST_TEST(problem("//x.test/v1") == "it has no http:// or https:// scheme");
+    BOOST_TEST(problem("https://") == "it has no host");
+    BOOST_TEST(problem("https:///v1") == "it has no host");
+    BOOST_TEST(problem("https://:443/v1") == "it has no host");
+    BOOST_TEST(problem("https://user:sk-live@x.test/v1").find("userinfo") != std::string::npos);
+    BOOST_TEST(problem("https://x.test/v1?api-key=sk") == "it has a query (?...)");
+    BOOST_TEST(problem("https://x.test/v1#top") == "it has a fragment (#...)");
+    BOOST_TEST(problem("https://x.test/v 1") == "it holds whitespace or a control character");
+    BOOST_TEST(problem(" https://x.test") == "it has no http:// or https:// scheme");
+    // The value is never quoted: it may hold a credential.
+    BOOST_TEST(problem("https://user:sk-live@x.test").find("sk-live") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(redact_replaces_every_occurrence) {
+    BOOST_TEST(redact("key sk-1234 and sk-1234.", "sk-1234") == "key [redacted] and [redacted].");
+    BOOST_TEST(redact("nothing here", "sk-1234") == "nothing here");
+    BOOST_TEST(redact("text", "") == "text");
+    BOOST_TEST(redact("aaaa", "aa") == "[redacted][redacted]");
 }
 
 BOOST_AUTO_TEST_CASE(openai_error_body_names_the_code) {
