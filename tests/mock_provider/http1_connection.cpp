@@ -4,6 +4,8 @@
 // notices a client that hangs up (counted as aborted), write the answer.
 #include "mock_provider/http1_connection.hpp"
 
+#include "mock_provider/http2_connection.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -76,7 +78,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
-  void handle(const Request& request) {
+  void handle(Request request) {
+    if (auto upgrade = h2c_upgrade(request)) return switch_to_http2(std::move(*upgrade));
     answer_ = provider_.answer(request, Transport::http1);
     if (answer_.delay <= std::chrono::steady_clock::duration::zero()) return deliver();
     phase_ = Phase::waiting;
@@ -88,6 +91,35 @@ class Connection : public std::enable_shared_from_this<Connection> {
       self->socket_.cancel(ignored);  // Ends the hang-up probe, whose handler delivers.
     });
     probe_for_hangup();
+  }
+
+  // "Upgrade: h2c" with a valid HTTP2-Settings header: the client asks to
+  // continue as HTTP/2 (RFC 7540, 3.2), which libcurl does for http:// URLs
+  // with CURL_HTTP_VERSION_2_0. Otherwise the request is answered as HTTP/1.1.
+  static std::optional<Http2Upgrade> h2c_upgrade(Request& request) {
+    if (request.version() != 11) return std::nullopt;
+    const auto upgrade = request.find(http::field::upgrade);
+    const auto settings_header = request.find(http::field::http2_settings);
+    if (upgrade == request.end() || settings_header == request.end()) return std::nullopt;
+    bool h2c = false;
+    for (const auto token : http::token_list(upgrade->value())) h2c = h2c || beast::iequals(token, "h2c");
+    if (!h2c) return std::nullopt;
+    auto settings = decode_http2_settings(settings_header->value());
+    if (!settings) return std::nullopt;
+    return Http2Upgrade{std::move(request), std::move(*settings)};
+  }
+
+  void switch_to_http2(Http2Upgrade upgrade) {
+    static constexpr std::string_view switching =
+        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+    upgrade_ = std::move(upgrade);
+    asio::async_write(socket_, asio::buffer(switching.data(), switching.size()),
+                      [self = shared_from_this()](error_code error, std::size_t) {
+                        if (error) return self->close();
+                        self->provider_.connection_is_http2();
+                        serve_http2(std::move(self->socket_), std::move(self->buffer_), self->provider_,
+                                    std::move(self->upgrade_));
+                      });
   }
 
   // A read pending while the answer waits completes with EOF or an error as
@@ -140,6 +172,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<http::request_parser<http::string_body>> parser_;
   Answer answer_;
   Phase phase_ = Phase::done;
+  std::optional<Http2Upgrade> upgrade_;  // While the 101 answer is written.
 };
 
 }  // namespace

@@ -1,12 +1,14 @@
 // tests/mock_provider/mock_provider.cpp
 // MockProvider: listens on 127.0.0.1, accepts connections and hands each to
-// its transport (http1_connection.cpp); what to answer is decided in
-// mock_answers.cpp. All I/O is asynchronous on one io_context, each
+// to its transport: HTTP/2 (h2c, http2_connection.cpp) when it starts with the
+// HTTP/2 client preface, HTTP/1.1 (http1_connection.cpp) otherwise. What to
+// answer is decided in mock_answers.cpp. All I/O is asynchronous on one io_context, each
 // connection on its own strand; latency is a timer, so thousands of requests
 // can wait at once without a thread each.
 #include "mock_provider/mock_provider.hpp"
 
 #include "mock_provider/http1_connection.hpp"
+#include "mock_provider/http2_connection.hpp"
 #include "mock_provider/mock_answers.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -14,8 +16,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 
 #include <algorithm>
+#include <memory>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -26,6 +31,36 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
+
+// Reads the first bytes of a connection until they either differ from the
+// HTTP/2 client preface (HTTP/1.1) or are all of it (h2c), then hands the
+// socket and those bytes to that protocol.
+class ProtocolSniffer : public std::enable_shared_from_this<ProtocolSniffer> {
+ public:
+  ProtocolSniffer(tcp::socket socket, detail::Provider& provider) : socket_(std::move(socket)), provider_(provider) {}
+
+  void read() {
+    socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](error_code error, std::size_t bytes) {
+      if (error) return;  // Closed before a whole request line or preface: nothing to serve.
+      self->buffer_.commit(bytes);
+      const auto data = self->buffer_.data();
+      const std::string_view seen(static_cast<const char*>(data.data()), data.size());
+      const std::string_view preface = detail::kHttp2ClientPreface;
+      const std::size_t compared = std::min(seen.size(), preface.size());
+      if (seen.substr(0, compared) != preface.substr(0, compared)) {
+        return detail::serve_http1(std::move(self->socket_), std::move(self->buffer_), self->provider_);
+      }
+      if (compared < preface.size()) return self->read();
+      self->provider_.connection_is_http2();
+      detail::serve_http2(std::move(self->socket_), std::move(self->buffer_), self->provider_);
+    });
+  }
+
+ private:
+  tcp::socket socket_;
+  detail::Provider& provider_;
+  boost::beast::flat_buffer buffer_;
+};
 
 }  // namespace
 
@@ -82,7 +117,7 @@ struct MockProvider::Server {
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     provider.connection_accepted();
-    detail::serve_http1(std::move(socket), {}, provider);
+    std::make_shared<ProtocolSniffer>(std::move(socket), provider)->read();
   }
 
   detail::Provider provider;

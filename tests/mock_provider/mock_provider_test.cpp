@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +34,7 @@ struct Reply {
   std::map<std::string, std::string> headers;  // Names lowercased.
   std::chrono::steady_clock::duration elapsed{};
   long new_connections = 0;
+  long http_version = 0;  // CURL_HTTP_VERSION_1_1 or CURL_HTTP_VERSION_2_0.
 
   json::value json_body() const { return json::parse(body); }
 };
@@ -87,6 +89,7 @@ Reply send(CURL* handle, const std::string& method, const std::string& url, cons
   reply.elapsed = std::chrono::steady_clock::now() - started;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &reply.status);
   curl_easy_getinfo(handle, CURLINFO_NUM_CONNECTS, &reply.new_connections);
+  curl_easy_getinfo(handle, CURLINFO_HTTP_VERSION, &reply.http_version);
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
   return reply;
 }
@@ -126,6 +129,95 @@ std::string anthropic_text(const Reply& reply) {
 }
 
 std::uint64_t count(const json::value& value) { return value.to_number<std::uint64_t>(); }
+
+// ---- HTTP/2 over cleartext (h2c, prior knowledge) ---------------------------
+
+const std::vector<std::string> kOpenaiHeaders = {"Authorization: Bearer sk-test", "Content-Type: application/json"};
+const std::vector<std::string> kAnthropicHeaders = {"x-api-key: sk-ant-test", "anthropic-version: 2023-06-01",
+                                                    "Content-Type: application/json"};
+
+CurlHandle new_h2_handle() {
+  CurlHandle handle = new_handle();
+  curl_easy_setopt(handle.get(), CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE));
+  return handle;
+}
+
+Reply send_h2(const std::string& method, const std::string& url, const std::string& body,
+              const std::vector<std::string>& headers, long timeout_ms = 10'000) {
+  const CurlHandle handle = new_h2_handle();
+  return send(handle.get(), method, url, body, headers, timeout_ms);
+}
+
+// One request of a batch sent at once over multiplexed h2c.
+struct Multiplexed {
+  std::string body;
+  long timeout_ms = 10'000;
+};
+
+struct Batch {
+  std::vector<Reply> replies;
+  std::chrono::steady_clock::duration elapsed{};
+};
+
+// Sends every request at once on one curl multi that multiplexes them over
+// h2c and waits for a connection to become multiplexable rather than open one
+// per request (CURLOPT_PIPEWAIT), as an HTTP/2 client of many requests should.
+//
+// Over "Upgrade: h2c" (CURL_HTTP_VERSION_2_0 on http://), not prior knowledge:
+// libcurl 7.88.1 fails every request that reuses a prior-knowledge connection
+// with CURLE_HTTP2 before sending it (curl issue #10634, fixed in 8.0.0), so
+// with it only the upgrade lets requests share a connection.
+//
+// `while_connected` runs once every transfer is done, before the connection closes.
+Batch send_multiplexed(const std::string& url, const std::vector<Multiplexed>& requests,
+                       const std::function<void()>& while_connected = {}) {
+  std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(), &curl_multi_cleanup);
+  curl_multi_setopt(multi.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi.get(), CURLMOPT_MAX_CONCURRENT_STREAMS, static_cast<long>(requests.size()));
+  CurlHeaders headers(nullptr, &curl_slist_free_all);
+  for (const std::string& header : kOpenaiHeaders) headers.reset(curl_slist_append(headers.release(), header.c_str()));
+  Batch batch;
+  batch.replies.resize(requests.size());
+  std::vector<CurlHandle> handles;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    CurlHandle& handle = handles.emplace_back(new_handle());
+    curl_easy_setopt(handle.get(), CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2_0));
+    curl_easy_setopt(handle.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(handle.get(), CURLOPT_POSTFIELDS, requests[i].body.c_str());
+    curl_easy_setopt(handle.get(), CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(handle.get(), CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(handle.get(), CURLOPT_WRITEFUNCTION, &append_body);
+    curl_easy_setopt(handle.get(), CURLOPT_WRITEDATA, &batch.replies[i]);
+    curl_easy_setopt(handle.get(), CURLOPT_HEADERFUNCTION, &append_header);
+    curl_easy_setopt(handle.get(), CURLOPT_HEADERDATA, &batch.replies[i]);
+    curl_easy_setopt(handle.get(), CURLOPT_TIMEOUT_MS, requests[i].timeout_ms);
+    curl_easy_setopt(handle.get(), CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle.get(), CURLOPT_PRIVATE, &batch.replies[i]);
+    curl_multi_add_handle(multi.get(), handle.get());
+  }
+  const auto started = std::chrono::steady_clock::now();
+  int running = 0;
+  do {
+    curl_multi_perform(multi.get(), &running);
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi.get(), &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      Reply* reply = nullptr;
+      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &reply);
+      reply->code = message->data.result;
+      reply->elapsed = std::chrono::steady_clock::now() - started;
+    }
+    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+  } while (running > 0);
+  batch.elapsed = std::chrono::steady_clock::now() - started;
+  if (while_connected) while_connected();
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    curl_easy_getinfo(handles[i].get(), CURLINFO_RESPONSE_CODE, &batch.replies[i].status);
+    curl_easy_getinfo(handles[i].get(), CURLINFO_HTTP_VERSION, &batch.replies[i].http_version);
+    curl_multi_remove_handle(multi.get(), handles[i].get());
+  }
+  return batch;
+}
 
 }  // namespace
 
@@ -544,6 +636,185 @@ BOOST_AUTO_TEST_CASE(concurrent_requests_wait_out_their_latency_together) {
   BOOST_TEST(stats.requests == static_cast<std::uint64_t>(kRequests));
   BOOST_TEST(stats.max_in_flight == static_cast<std::uint64_t>(kRequests));
   BOOST_TEST(stats.in_flight == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(h2c_requests_get_each_dialects_envelope) {
+  MockOptions options;
+  options.latency = 20ms;
+  MockProvider mock(options);
+  const Reply openai = send_h2("POST", mock.base_url() + "/v1/chat/completions",
+                               json::serialize(openai_request("hello h2")), kOpenaiHeaders);
+  BOOST_TEST_REQUIRE(openai.code == CURLE_OK);
+  BOOST_TEST(openai.http_version == static_cast<long>(CURL_HTTP_VERSION_2_0));
+  BOOST_TEST(openai.status == 200);
+  BOOST_TEST(openai.headers.at("content-type") == "application/json");
+  BOOST_TEST(openai.json_body().at("object").as_string() == "chat.completion");
+  BOOST_TEST(openai_content(openai) == R"({"echo":"hello h2"})");
+
+  const Reply anthropic = send_h2("POST", mock.base_url() + "/v1/messages",
+                                  json::serialize(anthropic_request("hello h2")), kAnthropicHeaders);
+  BOOST_TEST_REQUIRE(anthropic.code == CURLE_OK);
+  BOOST_TEST(anthropic.http_version == static_cast<long>(CURL_HTTP_VERSION_2_0));
+  BOOST_TEST(anthropic.json_body().at("type").as_string() == "message");
+  BOOST_TEST(anthropic_text(anthropic) == R"({"echo":"hello h2"})");
+
+  // Auth is checked per stream, and the control API answers over h2 too.
+  const Reply unauthorized = send_h2("POST", mock.base_url() + "/v1/messages",
+                                     json::serialize(anthropic_request("hi")), {"anthropic-version: 2023-06-01"});
+  BOOST_TEST(unauthorized.status == 401);
+  BOOST_TEST(unauthorized.json_body().at("error").at("type").as_string() == "authentication_error");
+  const Reply stats = send_h2("GET", mock.base_url() + "/_mock/stats", "", {});
+  BOOST_TEST(stats.http_version == static_cast<long>(CURL_HTTP_VERSION_2_0));
+  BOOST_TEST(count(stats.json_body().at("http2_requests")) == 3u);
+
+  const MockStats counted = mock.stats();
+  BOOST_TEST(counted.requests == 3u);
+  BOOST_TEST(counted.http2_requests == 3u);
+  BOOST_TEST(counted.openai == 1u);
+  BOOST_TEST(counted.anthropic == 2u);
+  BOOST_TEST(counted.by_kind.at("rejected") == 1u);
+  BOOST_TEST(counted.connections == 4u);
+  BOOST_TEST(counted.http2_connections == 4u);
+  BOOST_TEST(counted.in_flight == 0u);
+  BOOST_TEST(mock.requests().back().headers.at("host") == "127.0.0.1:" + std::to_string(mock.port()));
+}
+
+BOOST_AUTO_TEST_CASE(h2c_rate_limit_carries_retry_after) {
+  MockProvider mock;
+  mock.script(json::array{json::object{{"kind", "rate_limit"}, {"retry_after", 3}},
+                          json::object{{"kind", "rate_limit"}, {"retry_after_ms", 250}}});
+  const std::string url = mock.base_url() + "/v1/chat/completions";
+  const Reply seconds = send_h2("POST", url, json::serialize(openai_request("hi")), kOpenaiHeaders);
+  BOOST_TEST(seconds.http_version == static_cast<long>(CURL_HTTP_VERSION_2_0));
+  BOOST_TEST(seconds.status == 429);
+  BOOST_TEST(seconds.headers.at("retry-after") == "3");
+  BOOST_TEST(seconds.json_body().at("error").at("code").as_string() == "rate_limit_exceeded");
+  const Reply milliseconds = send_h2("POST", url, json::serialize(openai_request("hi")), kOpenaiHeaders);
+  BOOST_TEST(milliseconds.status == 429);
+  BOOST_TEST(milliseconds.headers.at("retry-after") == "1");
+  BOOST_TEST(milliseconds.headers.at("retry-after-ms") == "250");
+  BOOST_TEST(mock.stats().by_kind.at("rate_limit") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(h2c_drop_resets_that_stream_only) {
+  MockOptions options;
+  options.latency = 100ms;  // All three are in flight on the connection when the drop happens.
+  options.rules = json::array{json::object{{"match", "^drop me$"}, {"behaviour", {{"kind", "drop"}}}}};
+  MockProvider mock(options);
+  const Batch batch = send_multiplexed(mock.base_url() + "/v1/chat/completions",
+                                       {{json::serialize(openai_request("before"))},
+                                        {json::serialize(openai_request("drop me"))},
+                                        {json::serialize(openai_request("after"))}});
+  BOOST_TEST(batch.replies[0].code == CURLE_OK);
+  BOOST_TEST(batch.replies[0].status == 200);
+  BOOST_TEST(batch.replies[1].code == CURLE_HTTP2_STREAM);  // RST_STREAM (INTERNAL_ERROR)
+  BOOST_TEST(batch.replies[1].body.empty());
+  BOOST_TEST(batch.replies[2].code == CURLE_OK);
+  BOOST_TEST(openai_content(batch.replies[2]) == R"({"echo":"after"})");
+  const MockStats stats = mock.stats();
+  BOOST_TEST(stats.connections == 1u);
+  BOOST_TEST(stats.http2_requests == 3u);
+  BOOST_TEST(stats.max_in_flight == 3u);
+  BOOST_TEST(stats.by_kind.at("drop") == 1u);
+  BOOST_TEST(stats.aborted == 0u);
+  BOOST_TEST(stats.in_flight == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_thousand_concurrent_h2c_requests_share_a_handful_of_connections) {
+  MockOptions options;
+  options.latency = 200ms;
+  MockProvider mock(options);
+  constexpr std::size_t kRequests = 1000;
+  std::vector<Multiplexed> requests;
+  for (std::size_t i = 0; i < kRequests; ++i) requests.push_back({json::serialize(openai_request(std::to_string(i)))});
+  const Batch batch = send_multiplexed(mock.base_url() + "/v1/chat/completions", requests);
+  for (std::size_t i = 0; i < kRequests; ++i) {
+    BOOST_TEST_REQUIRE(batch.replies[i].code == CURLE_OK);
+    BOOST_TEST_REQUIRE(batch.replies[i].status == 200);
+    BOOST_TEST_REQUIRE(batch.replies[i].http_version == static_cast<long>(CURL_HTTP_VERSION_2_0));
+    BOOST_TEST_REQUIRE(openai_content(batch.replies[i]) == json::serialize(json::object{{"echo", std::to_string(i)}}));
+  }
+  BOOST_TEST(batch.elapsed >= 200ms);
+  BOOST_TEST(batch.elapsed < 5s);  // One after another: 200 s.
+  const MockStats stats = mock.stats();
+  BOOST_TEST(stats.http2_requests == kRequests);
+  BOOST_TEST(stats.connections <= 4u);
+  BOOST_TEST(stats.http2_connections == stats.connections);
+  BOOST_TEST(stats.max_in_flight >= kRequests / 2);
+  BOOST_TEST(stats.in_flight == 0u);
+  BOOST_TEST(stats.aborted == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_h2c_client_that_gives_up_before_the_answer_is_counted_as_aborted) {
+  MockOptions options;
+  options.latency = 1s;
+  MockProvider mock(options);
+  // Alone on its connection: curl gives up on the stream and the connection.
+  const Reply timed_out = send_h2("POST", mock.base_url() + "/v1/chat/completions",
+                                  json::serialize(openai_request("hi")), kOpenaiHeaders, 100);
+  BOOST_TEST(timed_out.code == CURLE_OPERATION_TIMEDOUT);
+  BOOST_TEST(mock.wait_for([](const MockStats& stats) { return stats.aborted == 1; }, 3s));
+
+  // Sharing a connection: curl resets the stream (RST_STREAM) and keeps the
+  // connection. libcurl 7.88.1 sends that RST_STREAM the next time it reads
+  // the connection, so another answer comes 300 ms later.
+  MockProvider shared;
+  shared.set_rules(json::array{
+      json::object{{"match", "impatient"}, {"behaviour", {{"kind", "slow"}, {"delay_ms", 4000}}}},
+      json::object{{"match", "quick"}, {"behaviour", {{"kind", "slow"}, {"delay_ms", 300}}}}});
+  bool aborted_while_connected = false;
+  const Batch batch = send_multiplexed(
+      shared.base_url() + "/v1/chat/completions",
+      {{json::serialize(openai_request("quick"))}, {json::serialize(openai_request("impatient")), 100}},
+      [&] {
+        aborted_while_connected = shared.wait_for([](const MockStats& stats) { return stats.aborted == 1; }, 3s);
+      });
+  BOOST_TEST(batch.replies[0].status == 200);
+  BOOST_TEST(batch.replies[1].code == CURLE_OPERATION_TIMEDOUT);
+  BOOST_TEST(aborted_while_connected);
+  const MockStats stats = shared.stats();
+  BOOST_TEST(stats.connections == 1u);
+  BOOST_TEST(stats.requests == 2u);
+  BOOST_TEST(stats.by_kind.at("slow") == 2u);
+  BOOST_TEST(stats.in_flight == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_http1_request_can_upgrade_to_h2c_and_the_connection_is_reused) {
+  MockProvider mock;
+  const CurlHandle handle = new_handle();
+  curl_easy_setopt(handle.get(), CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2_0));
+  const std::string url = mock.base_url() + "/v1/messages";
+  const Reply first = send(handle.get(), "POST", url, json::serialize(anthropic_request("one")), kAnthropicHeaders);
+  BOOST_TEST(first.status == 200);
+  BOOST_TEST(first.http_version == static_cast<long>(CURL_HTTP_VERSION_2_0));
+  BOOST_TEST(anthropic_text(first) == R"({"echo":"one"})");
+  BOOST_TEST(mock.requests().back().headers.at("upgrade") == "h2c");
+  const Reply second = send(handle.get(), "POST", url, json::serialize(anthropic_request("two")), kAnthropicHeaders);
+  BOOST_TEST(second.status == 200);
+  BOOST_TEST(second.new_connections == 0);
+  BOOST_TEST(anthropic_text(second) == R"({"echo":"two"})");
+  const MockStats stats = mock.stats();
+  BOOST_TEST(stats.http2_requests == 2u);
+  BOOST_TEST(stats.connections == 1u);
+  BOOST_TEST(stats.http2_connections == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(http1_and_h2c_share_the_port) {
+  MockProvider mock;
+  const std::string url = mock.base_url() + "/v1/chat/completions";
+  const std::string body = json::serialize(openai_request("hi"));
+  const Reply http1 = send("POST", url, body, kOpenaiHeaders);
+  BOOST_TEST(http1.status == 200);
+  BOOST_TEST(http1.http_version == static_cast<long>(CURL_HTTP_VERSION_1_1));
+  const Reply http2 = send_h2("POST", url, body, kOpenaiHeaders);
+  BOOST_TEST(http2.status == 200);
+  BOOST_TEST(http2.http_version == static_cast<long>(CURL_HTTP_VERSION_2_0));
+  BOOST_TEST(openai_content(http1) == openai_content(http2));
+  const MockStats stats = mock.stats();
+  BOOST_TEST(stats.requests == 2u);
+  BOOST_TEST(stats.http2_requests == 1u);
+  BOOST_TEST(stats.connections == 2u);
+  BOOST_TEST(stats.http2_connections == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(the_executable_prints_its_port_answers_and_exits_0_on_sigterm) {
