@@ -1,5 +1,5 @@
 // tests/mock_provider/mock_provider.hpp
-// A mock LLM provider for tests and benchmarks: a real HTTP/1.1 server on
+// A mock LLM provider for tests and benchmarks: a real HTTP/1.1 and h2c server on
 // 127.0.0.1 that speaks the OpenAI Chat Completions and Anthropic Messages
 // dialects, answers with deterministic content and token usage, and misbehaves
 // on request (rate limits, server errors, slow answers, dropped connections,
