@@ -8,7 +8,11 @@
 // What the host adds on top is HTTP on one curl multi handle, JSON work on the
 // worker pool, and the engine.
 //
-//   llm_bench [--runs N] [--latency-ms N] [--workers N] [--rounds N] [--plugin-dir DIR]
+//   llm_bench [--runs N] [--latency-ms N] [--workers N] [--rounds N] [--http1] [--plugin-dir DIR]
+//
+// The agents offer the mock HTTP/2 (http2_cleartext), as they would get it from
+// a real provider over TLS; --http1 keeps them on HTTP/1.1, one connection per
+// request in flight.
 //
 // Prints, per round: wall time against the ideal, the peak thread count of
 // this process (sampled every millisecond while runs are in flight), and, at
@@ -49,6 +53,7 @@ struct Options {
     unsigned latency_ms = 200;
     std::size_t workers = 0;
     std::size_t rounds = 2;
+    bool http1 = false;  //!< HTTP/1.1 only: one connection per request in flight
     std::string plugin_dir = AGENTHOST_BENCH_PLUGIN_DIR;
 };
 
@@ -78,8 +83,10 @@ Options parse(int argc, char** argv) {
         else if (arg == "--workers") o.workers = count_arg(value(), "--workers");
         else if (arg == "--rounds") o.rounds = std::max<std::size_t>(1, count_arg(value(), "--rounds"));
         else if (arg == "--plugin-dir") o.plugin_dir = std::string(value());
+        else if (arg == "--http1") o.http1 = true;
         else {
-            std::cerr << "usage: llm_bench [--runs N] [--latency-ms N] [--workers N] [--rounds N] [--plugin-dir DIR]\n";
+            std::cerr << "usage: llm_bench [--runs N] [--latency-ms N] [--workers N] [--rounds N] [--http1] "
+                         "[--plugin-dir DIR]\n";
             std::exit(2);
         }
     }
@@ -106,6 +113,7 @@ std::size_t thread_count() {
 
 // The workflow: draft (OpenAI dialect) → polish (Anthropic dialect) → end.
 std::string workflow_config(const Options& o, const std::string& base_url) {
+    const std::string http2 = o.http1 ? "false" : "true";
     const std::string llm_grants = R"({"services": ["ah.http/1", "ah.secrets/1"], "network": [")" + base_url +
                                    R"(/*"], "secrets": ["LLM_API_KEY"]})";
     return R"({
@@ -120,7 +128,7 @@ std::string workflow_config(const Options& o, const std::string& base_url) {
       "plugin": "llm@^1",
       "config": {"provider": "openai", "model": "bench-small", "base_url": ")" + base_url + R"(/v1",
                  "api_key_secret": "LLM_API_KEY", "system": "Draft a reply.", "prompt": "{{/question}}",
-                 "max_tokens": 100},
+                 "max_tokens": 100, "http2_cleartext": )" + http2 + R"(},
       "grants": )" + llm_grants + R"(,
       "timeout_ms": 120000
     },
@@ -128,7 +136,7 @@ std::string workflow_config(const Options& o, const std::string& base_url) {
       "plugin": "llm@^1",
       "config": {"provider": "anthropic", "model": "bench-large", "base_url": ")" + base_url + R"(",
                  "api_key_secret": "LLM_API_KEY", "system": "Polish the draft.", "prompt": "{{/text}}",
-                 "max_tokens": 100},
+                 "max_tokens": 100, "http2_cleartext": )" + http2 + R"(},
       "grants": )" + llm_grants + R"(,
       "timeout_ms": 120000
     }
@@ -209,8 +217,8 @@ int main(int argc, char** argv) {
         }
         auto workflow = std::get<std::shared_ptr<const agenthost::Workflow>>(loaded);
 
-        std::printf("llm_bench (%s): %zu runs of 2 LLM steps in flight at once, mock latency %u ms, ideal %.3f s\n",
-                    build, o.runs, o.latency_ms, 2.0 * o.latency_ms / 1000.0);
+        std::printf("llm_bench (%s): %zu runs of 2 LLM steps in flight at once over %s, mock latency %u ms, ideal %.3f s\n",
+                    build, o.runs, o.http1 ? "HTTP/1.1" : "HTTP/2 (h2c)", o.latency_ms, 2.0 * o.latency_ms / 1000.0);
         std::printf("threads before the first run: %zu\n", thread_count());
         std::size_t failures = 0;
         for (std::size_t r = 1; r <= o.rounds; ++r) {

@@ -345,7 +345,7 @@ ah_status Attempt::read_state(std::string_view pointer, std::string& json) {
     return AH_OK;
 }
 
-ResponseCache* Attempt::response_cache() const { return call->run->workflow->response_cache(); }
+std::shared_ptr<ResponseCache> Attempt::response_cache() const { return call->run->workflow->response_cache(); }
 
 ah_status Attempt::write_state(std::string_view pointer, std::string_view json) {
     // A step owns exactly one state key; everything else belongs to other steps.

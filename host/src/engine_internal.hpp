@@ -103,7 +103,7 @@ struct Attempt final : CallContext {
     ah_status read_state(std::string_view pointer, std::string& json) override;
     ah_status write_state(std::string_view pointer, std::string_view json) override;
     std::string_view parent_span_id() const override { return span_id; }
-    ResponseCache* response_cache() const override;
+    std::shared_ptr<ResponseCache> response_cache() const override;
 };
 
 struct Run : std::enable_shared_from_this<Run> {

@@ -127,7 +127,8 @@ ah_status http_send(const ah_host* host, const ah_call* call, const ah_http_requ
 
 void http_cancel(const ah_host* host, uint64_t id) noexcept {
     try {
-        if (HttpService* http = http_of(AgentInstance::from_host(host))) http->cancel(id);
+        const AgentInstance* instance = AgentInstance::from_host(host);
+        if (HttpService* http = http_of(instance)) http->cancel(id, instance);
     } catch (...) {
         // A cancel that cannot be queued leaves the request to finish or time out.
     }

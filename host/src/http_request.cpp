@@ -68,8 +68,9 @@ Result<OutgoingHttpRequest> read_http_request(const ah_http_request* request) {
                        std::to_string(sizeof(ah_http_request)) + " bytes)");
     }
     if (request->reserved != 0) return invalid("reserved must be zero");
-    if ((request->flags & ~AH_HTTP_CACHEABLE) != 0) {
-        return invalid("unknown flags " + std::to_string(request->flags & ~AH_HTTP_CACHEABLE));
+    constexpr uint32_t known_flags = AH_HTTP_CACHEABLE | AH_HTTP_REFRESH | AH_HTTP_HTTP2_CLEARTEXT;
+    if ((request->flags & ~known_flags) != 0) {
+        return invalid("unknown flags " + std::to_string(request->flags & ~known_flags));
     }
     if (request->body == nullptr && request->body_size != 0) return invalid("body is NULL but body_size is not 0");
     if (request->headers == nullptr && request->header_count != 0) {
@@ -78,6 +79,8 @@ Result<OutgoingHttpRequest> read_http_request(const ah_http_request* request) {
 
     OutgoingHttpRequest out;
     out.cacheable = (request->flags & AH_HTTP_CACHEABLE) != 0;
+    out.refresh = (request->flags & AH_HTTP_REFRESH) != 0;
+    out.http2_cleartext = (request->flags & AH_HTTP_HTTP2_CLEARTEXT) != 0;
     out.timeout = std::chrono::milliseconds(request->timeout_ms);
     if (request->body_size != 0) out.body.assign(request->body, request->body_size);
 

@@ -165,7 +165,7 @@ struct HttpService::Impl {
     // [any-thread]
     void start(uint64_t id, std::shared_ptr<std::atomic<bool>> cancelled, OutgoingHttpRequest request,
                HttpOrigin origin, HttpCallback done);
-    void cancel(uint64_t id);
+    void cancel(uint64_t id, const void* owner);
     void stop();
     void dispatch(Delivery delivery);
     void finish(std::unique_ptr<Transfer> transfer, Outcome outcome);
@@ -213,6 +213,9 @@ HttpService::Impl::Impl(HttpServiceOptions o) : options(std::move(o)) {
     });
     curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
     curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    // Streams per HTTP/2 connection (libcurl's default is 100): thousands of
+    // model calls to one provider share a handful of connections.
+    curl_multi_setopt(m, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
     // The connection cache must hold every connection that concurrent
     // transfers opened, or keep-alive connections close between steps.
     curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, options.max_connections);
@@ -252,10 +255,10 @@ void HttpService::Impl::start(uint64_t id, std::shared_ptr<std::atomic<bool>> ca
 
     // Hashing happens here, on the caller's thread, not on the loop.
     const OutgoingHttpRequest& r = transfer->request;
-    ResponseCache* cache = transfer->origin.cache;
+    ResponseCache* cache = transfer->origin.cache.get();
     if (r.cacheable && cache != nullptr) {
         transfer->cache_key = ResponseCache::key(r.method, r.url, r.body);
-        if (cache->serve() == ResponseCacheConfig::Serve::always) {
+        if (cache->serve() == ResponseCacheConfig::Serve::always && !r.refresh) {
             if (auto hit = cache->lookup(transfer->cache_key)) {
                 return dispatch(Delivery{std::move(transfer), Outcome{AH_OK, std::move(hit), true, {}}, false});
             }
@@ -280,10 +283,16 @@ void HttpService::Impl::start(uint64_t id, std::shared_ptr<std::atomic<bool>> ca
     finish(std::move(transfer), Outcome{AH_ERR_CANCELLED, nullptr, false, "the host is shutting down"});
 }
 
-void HttpService::Impl::cancel(uint64_t id) {
+void HttpService::Impl::cancel(uint64_t id, const void* owner) {
     std::lock_guard lock(stop_mutex);
     if (stopped) return;  // stop() has aborted everything
-    asio::post(io, [this, id] { abort(id, "the request was cancelled"); });
+    asio::post(io, [this, id, owner] {
+        if (owner != nullptr) {
+            auto it = transfers.find(id);
+            if (it == transfers.end() || it->second->origin.owner != owner) return;  // not the caller's
+        }
+        abort(id, "the request was cancelled");
+    });
 }
 
 void HttpService::Impl::stop() {
@@ -313,7 +322,7 @@ void HttpService::Impl::dispatch(Delivery delivery) {
         Transfer& t = *d->transfer;
         Outcome& o = d->outcome;
         std::string stand_in_for;  // why the live request failed, when a cached answer stands in
-        ResponseCache* cache = t.origin.cache;
+        ResponseCache* cache = t.origin.cache.get();
         if (d->consult_cache && cache != nullptr && !t.cache_key.empty()) {
             try {
                 if (o.status == AH_OK && !failed_for_cache(o)) {
@@ -600,7 +609,7 @@ uint64_t HttpService::start(OutgoingHttpRequest request, HttpOrigin origin, Http
     return id;
 }
 
-void HttpService::cancel(uint64_t id) { impl_->cancel(id); }
+void HttpService::cancel(uint64_t id, const void* owner) { impl_->cancel(id, owner); }
 
 void HttpService::stop() { impl_->stop(); }
 
@@ -641,14 +650,15 @@ ah_status HttpService::send(const AgentInstance& instance, const ah_call* call, 
                           on_behalf->run_id,
                           context != nullptr ? std::string(context->parent_span_id()) : std::string(),
                           on_behalf->step,
-                          context != nullptr ? context->response_cache() : nullptr};
+                          context != nullptr ? context->response_cache() : nullptr,
+                          &instance};
         // Tied to the call before it starts: once started, its answer may
         // complete the call (and free it) on another thread at any moment.
         const uint64_t id = impl_->next_id.fetch_add(1);
         auto cancelled = std::make_shared<std::atomic<bool>>(false);
         AgentInstance::on_cancel(call, [weak = std::weak_ptr<Impl>(impl_), id, cancelled] {
             cancelled->store(true);
-            if (auto impl = weak.lock()) impl->cancel(id);
+            if (auto impl = weak.lock()) impl->cancel(id, nullptr);
         });
         if (out_id != nullptr) *out_id = id;
         // The callback is plugin code: the instance, and so its library, stays

@@ -97,10 +97,15 @@ bool configure_transfer(Transfer& t) {
     set(CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not escape the permission check
     set(CURLOPT_SSL_VERIFYPEER, 1L);
     set(CURLOPT_SSL_VERIFYHOST, 2L);
-    set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    // Over TLS, wait for a connection being set up to learn whether it can
-    // multiplex, instead of opening another one per request.
-    if (r.url.rfind("https:", 0) == 0) set(CURLOPT_PIPEWAIT, 1L);
+    // HTTP/2 where the server says so: ALPN over TLS, or an answer to
+    // "Upgrade: h2c" on cleartext when the plugin asks for the offer. (Not h2c
+    // with prior knowledge: libcurl 7.88 cannot reuse such a connection.)
+    const bool cleartext = r.url.rfind("http:", 0) == 0;
+    const bool offer_h2c = r.http2_cleartext && cleartext;
+    set(CURLOPT_HTTP_VERSION, static_cast<long>(offer_h2c ? CURL_HTTP_VERSION_2_0 : CURL_HTTP_VERSION_2TLS));
+    // Wait for a connection being set up to learn whether it can multiplex,
+    // instead of opening another one per request.
+    if (!cleartext || offer_h2c) set(CURLOPT_PIPEWAIT, 1L);
     set(CURLOPT_BUFFERSIZE, receive_buffer_bytes);
     set(CURLOPT_UPLOAD_BUFFERSIZE, receive_buffer_bytes);  // the default is 64 KiB
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.max_body));

@@ -55,7 +55,7 @@ std::variant<std::shared_ptr<const Workflow>, ConfigIssues> Workflow::compile(Wo
                                                                              const Registry& registry) {
     auto workflow = std::make_shared<Workflow>(std::move(config));
     const WorkflowConfig& cfg = workflow->config_;
-    if (cfg.response_cache) workflow->response_cache_ = std::make_unique<ResponseCache>(*cfg.response_cache);
+    if (cfg.response_cache) workflow->response_cache_ = std::make_shared<ResponseCache>(*cfg.response_cache);
     ConfigIssues issues;
 
     for (const AgentConfig& a : cfg.agents) {

@@ -18,7 +18,6 @@
 
 #include <boost/json.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -55,6 +54,7 @@ constexpr const char* manifest = R"json({
       "strict_schema": {"type": "boolean", "description": "OpenAI strict structured outputs; default false"},
       "cache_system_prompt": {"type": "boolean", "description": "Anthropic prompt caching of the system prompt (cache_control ephemeral); default false"},
       "cache_responses": {"type": "boolean", "description": "let the host's response cache answer identical requests; default false"},
+      "http2_cleartext": {"type": "boolean", "description": "offer HTTP/2 (Upgrade: h2c) to an http:// base_url, so that concurrent calls share connections; servers without it answer in HTTP/1.1; default false"},
       "request_timeout_ms": {"type": "integer", "minimum": 1, "maximum": 4294967295},
       "anthropic_version": {"type": "string", "minLength": 1, "description": "the anthropic-version header; default 2023-06-01"},
       "headers": {
@@ -94,6 +94,7 @@ struct Settings {
     bool strict_schema = false;
     bool cache_system_prompt = false;
     bool cache_responses = false;
+    bool http2_cleartext = false;
     std::chrono::milliseconds request_timeout{0};
     std::string anthropic_version{llm::anthropic::default_version};
     llm::Headers extra_headers;
@@ -137,6 +138,7 @@ Settings read_settings(std::string_view config_json) {
     if (const json::value* v = config.if_contains("strict_schema")) s.strict_schema = v->as_bool();
     if (const json::value* v = config.if_contains("cache_system_prompt")) s.cache_system_prompt = v->as_bool();
     if (const json::value* v = config.if_contains("cache_responses")) s.cache_responses = v->as_bool();
+    if (const json::value* v = config.if_contains("http2_cleartext")) s.http2_cleartext = v->as_bool();
     if (const json::value* v = config.if_contains("request_timeout_ms")) {
         s.request_timeout = std::chrono::milliseconds(v->to_number<int64_t>());
     }
@@ -159,10 +161,6 @@ struct Shared {
 
     const HostApi host;
     const Settings settings;
-    // Set once a host refused AH_HTTP_REFRESH (one from before the flag was
-    // honoured): retries then go out uncacheable, which reaches the network
-    // but leaves the cached answer as it is.
-    std::atomic<bool> refresh_refused{false};
     std::mutex mutex;
     std::map<ah_call*, InFlight> in_flight;  // by call: the one request each call has out
 };
@@ -299,10 +297,7 @@ void send(const std::shared_ptr<Call>& call) {
     // have come from (and been stored in) the response cache: without
     // refresh, the cache would hand it back every time.
     request.refresh = request.cacheable && (call->attempt > 1 || call->repaired);
-    if (request.refresh && shared.refresh_refused.load(std::memory_order_relaxed)) {
-        request.cacheable = false;
-        request.refresh = false;
-    }
+    request.http2_cleartext = settings.http2_cleartext;
 
     {
         const std::lock_guard lock(shared.mutex);
@@ -318,20 +313,7 @@ void send(const std::shared_ptr<Call>& call) {
             if (call->done.pending()) call->done.fail(AH_ERR_INTERNAL, "llm: unknown exception");
         }
     };
-    ah_status status = shared.host.http(call->call, request, handler, &id);
-    if (status == AH_ERR_INVALID_ARGUMENT && request.refresh) {
-        // A host that predates AH_HTTP_REFRESH refuses the bit. Going out
-        // uncacheable still reaches the network, which is what a retry needs.
-        request.cacheable = false;
-        request.refresh = false;
-        status = shared.host.http(call->call, request, handler, &id);
-        if (status == AH_OK && !shared.refresh_refused.exchange(true)) {
-            shared.host.log(LogLevel::debug,
-                            "llm: the host does not take AH_HTTP_REFRESH; retries of this agent bypass the response "
-                            "cache instead of refreshing it",
-                            call->call);
-        }
-    }
+    const ah_status status = shared.host.http(call->call, request, handler, &id);
     if (status != AH_OK) {
         {
             const std::lock_guard lock(shared.mutex);

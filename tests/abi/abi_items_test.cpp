@@ -99,6 +99,7 @@ std::optional<Facts> frozen_macro(std::string_view name, const std::string& kind
     X("flag", AH_PLUGIN_CONCURRENT_INVOKE)       \
     X("flag", AH_HTTP_CACHEABLE)                 \
     X("flag", AH_HTTP_REFRESH)                   \
+    X("flag", AH_HTTP_HTTP2_CLEARTEXT)           \
     X("extension id", AH_EXT_LOG_V1)             \
     X("extension id", AH_EXT_USAGE_V1)           \
     X("extension id", AH_EXT_CONTEXT_V1)         \

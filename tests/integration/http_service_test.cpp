@@ -272,6 +272,63 @@ BOOST_AUTO_TEST_CASE(cancel_aborts_the_transfer_with_ah_err_cancelled) {
     client.http->cancel(987654321);  // never existed: ignored
 }
 
+// Offered HTTP/2 on cleartext (Upgrade: h2c), a server that speaks it takes
+// many concurrent requests on a handful of connections.
+BOOST_AUTO_TEST_CASE(http2_cleartext_multiplexes_concurrent_requests) {
+    MockOptions options;
+    options.latency = std::chrono::milliseconds(100);
+    MockProvider mock(options);
+    Client client;
+    std::vector<std::future<Seen>> futures;
+    for (int i = 0; i < 200; ++i) {
+        OutgoingHttpRequest r = chat(mock, "h2 " + std::to_string(i));
+        r.http2_cleartext = true;
+        futures.push_back(client.fetch(std::move(r)));
+    }
+    for (auto& f : futures) {
+        const Seen seen = wait(f);
+        BOOST_TEST(seen.status == AH_OK);
+        BOOST_TEST(seen.http_status == 200);
+    }
+    const MockStats stats = mock.stats();
+    BOOST_TEST(stats.http2_requests == 200u);
+    BOOST_TEST(stats.connections <= 4u);
+}
+
+// Without the offer, plain HTTP/1.1: the same server answers either way.
+BOOST_AUTO_TEST_CASE(without_the_offer_requests_stay_http1) {
+    MockProvider mock;
+    Client client;
+    auto future = client.fetch(chat(mock));
+    BOOST_TEST(wait(future).http_status == 200);
+    BOOST_TEST(mock.stats().http2_requests == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(one_agent_cannot_cancel_another_agents_request) {
+    MockProvider mock;
+    mock.script(json::array{json::object{{"kind", "slow"}, {"delay_ms", 300}}});
+    Client client;
+    const int owner = 0;     // stand-ins for two agents' identities
+    const int stranger = 0;
+    HttpOrigin origin;
+    origin.owner = &owner;
+    uint64_t id = 0;
+    auto future = client.fetch(chat(mock), origin, &id);
+    BOOST_REQUIRE(wait_for(mock, [](const MockStats& s) { return s.in_flight == 1; }));
+    client.http->cancel(id, &stranger);  // ignored: not the sender
+    const Seen seen = wait(future);
+    BOOST_TEST(seen.status == AH_OK);
+    BOOST_TEST(seen.http_status == 200);
+    BOOST_TEST(mock.stats().aborted == 0u);
+
+    // Its own sender may.
+    mock.script(json::array{json::object{{"kind", "slow"}, {"delay_ms", 20000}}});
+    auto second = client.fetch(chat(mock), origin, &id);
+    BOOST_REQUIRE(wait_for(mock, [](const MockStats& s) { return s.in_flight == 1; }));
+    client.http->cancel(id, &owner);
+    BOOST_TEST(wait(second).status == AH_ERR_CANCELLED);
+}
+
 BOOST_AUTO_TEST_CASE(a_body_over_the_limit_fails_the_request) {
     MockProvider mock;
     Client client(64);
@@ -327,9 +384,9 @@ BOOST_AUTO_TEST_CASE(a_thousand_concurrent_requests_share_one_loop_thread) {
 BOOST_AUTO_TEST_CASE(cache_always_answers_a_repeat_without_the_network) {
     MockProvider mock;
     Client client;
-    ResponseCache cache(ResponseCacheConfig{});
+    auto cache = std::make_shared<ResponseCache>(ResponseCacheConfig{});
     HttpOrigin origin;
-    origin.cache = &cache;
+    origin.cache = cache;
 
     OutgoingHttpRequest first = chat(mock, "cache me");
     first.cacheable = true;
@@ -358,8 +415,38 @@ BOOST_AUTO_TEST_CASE(cache_always_answers_a_repeat_without_the_network) {
     auto network = client.fetch(uncached, origin);
     BOOST_TEST(!wait(network).from_cache);
     BOOST_TEST(mock.stats().requests == 2u);
-    BOOST_TEST(cache.stats().hits == 1u);
-    BOOST_TEST(cache.stats().misses == 1u);
+    BOOST_TEST(cache->stats().hits == 1u);
+    BOOST_TEST(cache->stats().misses == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_refresh_goes_to_the_network_and_replaces_the_cached_answer) {
+    MockProvider mock;
+    Client client;
+    auto cache = std::make_shared<ResponseCache>(ResponseCacheConfig{});
+    HttpOrigin origin;
+    origin.cache = cache;
+    OutgoingHttpRequest r = chat(mock, "refresh me");
+    r.cacheable = true;
+
+    mock.script(json::array{json::object{{"kind", "bad_schema"}}});  // a 2xx the caller cannot use
+    auto first = client.fetch(r, origin);
+    const Seen unusable = wait(first);
+    BOOST_TEST(unusable.http_status == 200);
+
+    OutgoingHttpRequest retry = r;
+    retry.refresh = true;
+    auto second = client.fetch(retry, origin);
+    const Seen fresh = wait(second);
+    BOOST_TEST(!fresh.from_cache);
+    BOOST_TEST(fresh.body != unusable.body);
+    BOOST_TEST(mock.stats().requests == 2u);
+
+    // The refreshed answer is the one the cache now gives.
+    auto third = client.fetch(r, origin);
+    const Seen hit = wait(third);
+    BOOST_TEST(hit.from_cache);
+    BOOST_TEST(hit.body == fresh.body);
+    BOOST_TEST(mock.stats().requests == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(cache_on_failure_stands_in_only_when_the_server_fails) {
@@ -367,9 +454,9 @@ BOOST_AUTO_TEST_CASE(cache_on_failure_stands_in_only_when_the_server_fails) {
     Client client;
     ResponseCacheConfig config;
     config.serve = ResponseCacheConfig::Serve::on_failure;
-    ResponseCache cache(config);
+    auto cache = std::make_shared<ResponseCache>(config);
     HttpOrigin origin;
-    origin.cache = &cache;
+    origin.cache = cache;
     OutgoingHttpRequest r = chat(mock, "fallback");
     r.cacheable = true;
 
@@ -443,7 +530,7 @@ BOOST_AUTO_TEST_CASE(malformed_requests_are_refused_with_a_reason) {
     const std::vector<Case> cases = {
         {"struct_size", [](ah_http_request& r) { r.struct_size = 8; }},
         {"reserved", [](ah_http_request& r) { r.reserved = 1; }},
-        {"unknown flags", [](ah_http_request& r) { r.flags = 2; }},
+        {"unknown flags", [](ah_http_request& r) { r.flags = 8; }},
         {"no url", [](ah_http_request& r) { r.url = nullptr; }},
         {"relative url", [](ah_http_request& r) { r.url = "/v1/models"; }},
         {"ftp", [](ah_http_request& r) { r.url = "ftp://127.0.0.1/file"; }},

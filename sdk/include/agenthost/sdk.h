@@ -271,6 +271,11 @@ typedef struct ah_http_header {
  * and keep the new one in its place; for a retry after an answer that was
  * delivered but unusable, which the cache would otherwise repeat. */
 #define AH_HTTP_REFRESH 2u
+/* On a cleartext http:// URL, offer the server HTTP/2 ("Upgrade: h2c"), so
+ * that many requests can share a few connections; a server that does not
+ * speak it answers in HTTP/1.1 as before. Over https HTTP/2 is negotiated
+ * anyway. */
+#define AH_HTTP_HTTP2_CLEARTEXT 4u
 
 typedef struct ah_http_request {
     uint32_t struct_size;          /* sizeof(ah_http_request) as the plugin built it */

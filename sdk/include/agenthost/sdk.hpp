@@ -64,6 +64,8 @@ struct HttpRequest {
     //! has an answer, and keep the new one in its place (a retry after a
     //! delivered but unusable answer). Ignored without `cacheable`.
     bool refresh = false;
+    //! AH_HTTP_HTTP2_CLEARTEXT: offer HTTP/2 to an http:// server (Upgrade: h2c).
+    bool http2_cleartext = false;
 };
 
 //! What an ah.http/1 request came to, copied out of the host's borrowed response.
@@ -205,6 +207,7 @@ public:
         raw.struct_size = sizeof(ah_http_request);
         raw.flags = request.cacheable ? AH_HTTP_CACHEABLE : 0u;
         if (request.cacheable && request.refresh) raw.flags |= AH_HTTP_REFRESH;
+        if (request.http2_cleartext) raw.flags |= AH_HTTP_HTTP2_CLEARTEXT;
         raw.method = request.method.empty() ? nullptr : request.method.c_str();
         raw.url = request.url.c_str();
         raw.headers = headers.empty() ? nullptr : headers.data();

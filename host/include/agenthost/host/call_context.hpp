@@ -7,6 +7,7 @@
 #include <agenthost/sdk.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -29,7 +30,7 @@ public:
     //! empty when the call is not traced.
     virtual std::string_view parent_span_id() const { return {}; }
     //! The workflow's response cache for ah.http/1; nullptr when it has none.
-    virtual ResponseCache* response_cache() const { return nullptr; }
+    virtual std::shared_ptr<ResponseCache> response_cache() const { return nullptr; }
 };
 
 }  // namespace agenthost

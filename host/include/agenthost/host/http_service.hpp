@@ -45,6 +45,8 @@ struct OutgoingHttpRequest {
     std::string body;
     std::chrono::milliseconds timeout{0};  //!< the whole transfer; 0: no limit of its own
     bool cacheable = false;                //!< AH_HTTP_CACHEABLE
+    bool refresh = false;                  //!< AH_HTTP_REFRESH: not answered from the cache, but stored
+    bool http2_cleartext = false;          //!< AH_HTTP_HTTP2_CLEARTEXT
 };
 
 //! Reads and checks a plugin's request: struct_size, reserved and flags, the
@@ -63,7 +65,11 @@ struct HttpOrigin {
     std::string trace_id;     //!< the run's trace id; empty outside a run (then no span)
     std::string parent_span;  //!< the attempt's span id; empty: no span
     std::string step;         //!< for log tags
-    ResponseCache* cache = nullptr;  //!< the workflow's response cache, when it has one
+    //! The workflow's response cache, when it has one; shared, because a
+    //! transfer may outlive the run (and the workflow) that started it.
+    std::shared_ptr<ResponseCache> cache;
+    //! Who may cancel the request by id: the instance that sent it (its host table).
+    const void* owner = nullptr;
 };
 
 //! Receives the outcome of one request; the response is borrowed for the call.
@@ -106,8 +112,10 @@ public:
     uint64_t start(OutgoingHttpRequest request, HttpOrigin origin, HttpCallback done);
 
     //! Aborts request `id`: its callback runs with AH_ERR_CANCELLED, unless it
-    //! had already finished. Unknown and finished ids are ignored. Any thread.
-    void cancel(uint64_t id);
+    //! had already finished. Unknown and finished ids are ignored, and so is an
+    //! id that `owner` (when given) did not send: one agent cannot stop
+    //! another's requests. Any thread.
+    void cancel(uint64_t id, const void* owner = nullptr);
 
     //! Aborts every request in flight (their callbacks run, with
     //! AH_ERR_CANCELLED) and joins the loop thread. Requests started later are

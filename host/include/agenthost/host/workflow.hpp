@@ -56,7 +56,7 @@ public:
     const ModelPrice* price(std::string_view model) const noexcept;
     //! The cache of HTTP answers that every run of this workflow shares, when
     //! the config turns it on ("response_cache"); else nullptr. Thread-safe.
-    ResponseCache* response_cache() const noexcept { return response_cache_.get(); }
+    std::shared_ptr<ResponseCache> response_cache() const noexcept { return response_cache_; }
 
     Workflow(const Workflow&) = delete;
     Workflow& operator=(const Workflow&) = delete;
@@ -67,7 +67,7 @@ private:
     std::vector<Agent> agents_;
     std::vector<Step> steps_;
     std::size_t start_ = 0;
-    std::unique_ptr<ResponseCache> response_cache_;
+    std::shared_ptr<ResponseCache> response_cache_;  //!< shared with HTTP transfers that outlive a run
 };
 
 //! Whether output valid against `fallback` is always acceptable where output
