@@ -18,6 +18,7 @@
 // this process (sampled every millisecond while runs are in flight), and, at
 // the end, the peak RSS. Asserts no timing; exits 1 only when runs fail.
 #include <agenthost/host.hpp>
+#include <agenthost/host/logging.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -196,6 +197,8 @@ int main(int argc, char** argv) {
     const char* build = "Debug (figures mean little: build Release, see bench/README.md)";
 #endif
     try {
+        // Warnings and errors only: a failed run is counted below, not logged line by line.
+        const agenthost::Logging logging({agenthost::LogLevel::warning, agenthost::LogFormat::text, nullptr});
         agenthost::testing::MockProcess mock(AGENTHOST_MOCK_PROVIDER,
                                              {"--latency-ms", std::to_string(o.latency_ms)});
         // The secret the config names; the bench's own process environment.
