@@ -73,6 +73,10 @@ struct MultiDeleter {
 // report again.
 constexpr unsigned max_read_kicks = 8;
 
+// CURLMOPT_MAX_CONCURRENT_STREAMS: no lower than what servers advertise (see
+// where it is set). nghttp2's default is unlimited; 2^31-1 is libcurl's maximum.
+constexpr long max_concurrent_streams = 2147483647L;
+
 // A result as the callback receives it: a live answer, a cached one, or none.
 struct Outcome {
     ah_status status = AH_ERR_FAILED;
@@ -213,9 +217,17 @@ HttpService::Impl::Impl(HttpServiceOptions o) : options(std::move(o)) {
     });
     curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
     curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-    // Streams per HTTP/2 connection (libcurl's default is 100): thousands of
-    // model calls to one provider share a handful of connections.
-    curl_multi_setopt(m, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
+    // Streams per HTTP/2 connection (libcurl's default is 100): as many as
+    // the server allows, since its SETTINGS_MAX_CONCURRENT_STREAMS bounds
+    // this anyway. Not lower: libcurl 7.88 opens another connection only when
+    // the others are full, and it decides whether a connection can multiplex
+    // per host, not per connection, so while a new cleartext connection waits
+    // for the 101 to its "Upgrade: h2c" it sends further transfers down it as
+    // HTTP/1.1 requests; the server, expecting the HTTP/2 preface there,
+    // closes the connection and every stream on it fails ("HTTP/2 stream N
+    // was not closed cleanly"). Thousands of calls to one provider then share
+    // one connection instead of opening one more per thousand.
+    curl_multi_setopt(m, CURLMOPT_MAX_CONCURRENT_STREAMS, max_concurrent_streams);
     // The connection cache must hold every connection that concurrent
     // transfers opened, or keep-alive connections close between steps.
     curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, options.max_connections);

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -293,6 +294,35 @@ BOOST_AUTO_TEST_CASE(http2_cleartext_multiplexes_concurrent_requests) {
     const MockStats stats = mock.stats();
     BOOST_TEST(stats.http2_requests == 200u);
     BOOST_TEST(stats.connections <= 4u);
+}
+
+// A burst far above libcurl's default of 100 streams per connection goes on
+// the first upgraded connection. Were it capped below the burst, libcurl 7.88
+// would open a connection per transfer past the cap and, while one of them
+// waited for its 101, send further transfers down it as HTTP/1.1 requests:
+// the server closes such a connection, failing every stream on it.
+BOOST_AUTO_TEST_CASE(http2_cleartext_burst_shares_one_connection) {
+    MockOptions options;
+    options.latency = std::chrono::milliseconds(100);
+    MockProvider mock(options);
+    Client client;
+    constexpr int burst = 2000;
+    std::vector<std::future<Seen>> futures;
+    futures.reserve(burst);
+    for (int i = 0; i < burst; ++i) {
+        OutgoingHttpRequest r = chat(mock, "burst " + std::to_string(i));
+        r.http2_cleartext = true;
+        futures.push_back(client.fetch(std::move(r)));
+    }
+    int answered = 0;
+    for (auto& f : futures) {
+        const Seen seen = wait(f);
+        if (seen.status == AH_OK && seen.http_status == 200) ++answered;
+    }
+    BOOST_TEST(answered == burst);
+    const MockStats stats = mock.stats();
+    BOOST_TEST(stats.http2_requests == static_cast<std::uint64_t>(burst));
+    BOOST_TEST(stats.http2_connections == 1u);
 }
 
 // Without the offer, plain HTTP/1.1: the same server answers either way.
