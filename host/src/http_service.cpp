@@ -33,6 +33,7 @@
 #include <optional>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 namespace agenthost {
 
@@ -580,11 +581,19 @@ void HttpService::Impl::act(curl_socket_t socket, int select) {
 }
 
 void HttpService::Impl::collect() {
+    // Every finished transfer is read off the message queue before any is
+    // removed: curl_multi_remove_handle walks the messages still queued, so
+    // removing as they are read costs the square of a burst of answers.
+    struct Done {
+        CURL* easy;
+        CURLcode code;
+    };
+    std::vector<Done> done;
     int left = 0;
     while (CURLMsg* message = curl_multi_info_read(multi.get(), &left)) {
-        if (message->msg != CURLMSG_DONE) continue;
-        CURL* easy = message->easy_handle;
-        const CURLcode code = message->data.result;  // read before remove_handle frees the message
+        if (message->msg == CURLMSG_DONE) done.push_back({message->easy_handle, message->data.result});
+    }
+    for (const auto& [easy, code] : done) {
         char* data = nullptr;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, &data);
         auto node = transfers.extract(reinterpret_cast<Transfer*>(data)->id);
