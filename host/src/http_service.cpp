@@ -403,11 +403,11 @@ void HttpService::Impl::dispatch(Delivery delivery) {
         counter->fetch_sub(1);
     };
     try {
-        options.dispatch(std::move(run));
+        options.dispatch(run);  // a copy: `run` shares its Delivery, and stays here in case this fails
     } catch (...) {
-        // Out of memory on the way to the pool: the callback is lost, and says so.
-        in_flight->fetch_sub(1);
-        if (options.logger) options.logger->log(LogLevel::error, "ah.http/1: a response could not be delivered");
+        // The pool could not take it (out of memory): every request's callback
+        // runs exactly once, so it runs here, on this thread, instead.
+        run();
     }
 }
 
