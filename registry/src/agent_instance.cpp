@@ -39,15 +39,13 @@ struct ah_call {
 
 namespace agenthost {
 
-namespace {
-
 // Drops instance references on a thread of the host's, so that a plugin's
 // destroy (and dlclose) never runs on the plugin's own completing thread.
 // The thread starts on first use and stops when the last instance using it is gone.
-class ReleaseThread {
+class InstanceReleaser {
 public:
-    ReleaseThread() : queue_(std::make_shared<Queue>()) {}
-    ~ReleaseThread() {
+    InstanceReleaser() : queue_(std::make_shared<Queue>()) {}
+    ~InstanceReleaser() {
         {
             std::lock_guard lock(queue_->mutex);
             queue_->stopping = true;
@@ -61,7 +59,7 @@ public:
 
     void release(std::shared_ptr<AgentInstance> instance) {
         std::lock_guard lock(queue_->mutex);
-        if (!worker_.joinable()) worker_ = std::thread(&ReleaseThread::run, queue_);
+        if (!worker_.joinable()) worker_ = std::thread(&InstanceReleaser::run, queue_);
         queue_->items.push_back(std::move(instance));
         queue_->wake.notify_one();
     }
@@ -74,7 +72,7 @@ private:
         bool stopping = false;
     };
 
-    // Holds its own reference to the queue: the ReleaseThread may be destroyed while it runs.
+    // Holds its own reference to the queue: the InstanceReleaser may be destroyed while it runs.
     static void run(std::shared_ptr<Queue> queue) {
         std::unique_lock lock(queue->mutex);
         for (;;) {
@@ -92,7 +90,7 @@ private:
     std::thread worker_;
 };
 
-}  // namespace
+std::shared_ptr<InstanceReleaser> make_instance_releaser() { return std::make_shared<InstanceReleaser>(); }
 
 struct AgentInstance::State {
     // The plugin hands back the table's address; `table` stays first so that
@@ -110,7 +108,7 @@ struct AgentInstance::State {
     std::mutex invoke_mutex;  // serialises invoke for plugins without AH_PLUGIN_CONCURRENT_INVOKE
     std::atomic<std::size_t> in_flight{0};
     const AgentInstance* owner = nullptr;
-    std::shared_ptr<ReleaseThread> releaser = std::make_shared<ReleaseThread>();
+    std::shared_ptr<InstanceReleaser> releaser;
 };
 
 namespace {
@@ -167,7 +165,7 @@ void deliver(std::shared_ptr<ah_call> call, CallResult result, bool on_plugin_th
     }
     done = nullptr;  // it may hold references of its own; drop them before deciding who releases
     if (on_plugin_thread) {
-        std::shared_ptr<ReleaseThread> releaser = call->state->releaser;
+        std::shared_ptr<InstanceReleaser> releaser = call->state->releaser;
         try {
             releaser->release(std::move(instance));
         } catch (...) {
@@ -279,7 +277,8 @@ Result<std::shared_ptr<AgentInstance>> AgentInstance::create(std::string agent_n
                                                              const std::string& config_json,
                                                              Permissions permissions,
                                                              const ServiceDirectory* services,
-                                                             std::shared_ptr<const JsonSchema> output_schema) {
+                                                             std::shared_ptr<const JsonSchema> output_schema,
+                                                             std::shared_ptr<InstanceReleaser> releaser) {
     auto state = std::make_unique<State>();
     state->host.table = ah_host{sizeof(ah_host), AH_ABI_MAJOR, AH_ABI_MINOR, 0u, &get_extension, &complete,
                                 &is_cancelled, &retry_after};
@@ -288,6 +287,7 @@ Result<std::shared_ptr<AgentInstance>> AgentInstance::create(std::string agent_n
     state->plugin = std::move(plugin);
     state->permissions = std::move(permissions);
     state->output_schema = output_schema ? std::move(output_schema) : state->plugin->manifest().output_schema;
+    state->releaser = releaser ? std::move(releaser) : make_instance_releaser();
     state->services = services;
     State& s = *state;
     // The instance exists before the plugin's create runs, so that create may already log.

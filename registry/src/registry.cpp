@@ -140,7 +140,7 @@ Result<std::shared_ptr<AgentInstance>> Registry::create_agent(const AgentSpec& s
 
     auto instance = AgentInstance::create(spec.name, lib, boost::json::serialize(spec.config),
                                           std::move(permissions).value(), options_.services,
-                                          std::move(output_schema).value());
+                                          std::move(output_schema).value(), releaser_);
     if (!instance) {
         Error error = instance.error();
         error.pointer = "/config";  // the plugin's own create refused its config

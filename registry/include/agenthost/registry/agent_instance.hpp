@@ -16,6 +16,13 @@ namespace agenthost {
 
 class ServiceDirectory;
 
+//! Releases instances whose last reference would drop on a plugin's completing
+//! thread, on a thread of the host's instead (so that a plugin's destroy never
+//! runs on its own thread). One thread, started on first use, for every
+//! instance given the same releaser: a Registry gives one to all it creates.
+class InstanceReleaser;
+std::shared_ptr<InstanceReleaser> make_instance_releaser();
+
 //! "AH_ERR_TIMEOUT" for AH_ERR_TIMEOUT, and so on; "status N" for unknown codes.
 std::string status_name(ah_status status);
 
@@ -59,7 +66,8 @@ public:
                                                          std::shared_ptr<const PluginLibrary> plugin,
                                                          const std::string& config_json, Permissions permissions,
                                                          const ServiceDirectory* services,
-                                                         std::shared_ptr<const JsonSchema> output_schema = nullptr);
+                                                         std::shared_ptr<const JsonSchema> output_schema = nullptr,
+                                                         std::shared_ptr<InstanceReleaser> releaser = nullptr);
 
     //! Starts a call. `done` runs exactly once: on this thread after the
     //! plugin's invoke has returned when the plugin completed inline, else on

@@ -65,6 +65,8 @@ public:
 
 private:
     RegistryOptions options_;
+    //! Shared by every instance this registry creates: one release thread, not one each.
+    std::shared_ptr<InstanceReleaser> releaser_ = make_instance_releaser();
     std::vector<std::shared_ptr<PluginLibrary>> plugins_;
     std::vector<PluginRefusal> refusals_;
 };
