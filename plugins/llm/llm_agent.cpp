@@ -176,6 +176,7 @@ struct Call {
     Completion done;
     llm::Chat chat;
     std::string api_key;
+    std::string idempotency_key;  // the host's, stable across retries of this step of this run
     bool repaired = false;  // the one repair request has been sent
 };
 
@@ -290,6 +291,12 @@ void send(const std::shared_ptr<Call>& call) {
     request.url = std::move(built.url);
     request.headers = std::move(built.headers);
     for (const auto& header : settings.extra_headers) request.headers.push_back(header);
+    // A provider that honours it answers a retry of the same request once, not
+    // twice; the repair is another request, so it gets a key of its own.
+    if (!call->idempotency_key.empty()) {
+        request.headers.emplace_back("Idempotency-Key",
+                                     call->repaired ? call->idempotency_key + ":repair" : call->idempotency_key);
+    }
     request.body = std::move(built.body);
     request.timeout = settings.request_timeout;
     request.cacheable = settings.cache_responses;
@@ -365,6 +372,7 @@ public:
         chat.cache_system_prompt = settings.cache_system_prompt;
         auto call = std::make_shared<Call>(shared_, ctx.call(), ctx.attempt(), std::move(done));
         call->api_key = std::move(api_key);
+        call->idempotency_key = std::string(ctx.idempotency_key());
         call->chat = std::move(chat);
         send(call);
     }

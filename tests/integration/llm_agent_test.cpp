@@ -460,6 +460,29 @@ BOOST_AUTO_TEST_CASE(a_reply_that_breaks_the_schema_gets_one_repair_request) {
     BOOST_TEST(r.tokens == tokens);
 }
 
+// The host's idempotency key goes to the provider as Idempotency-Key: the
+// same on a retry of the step, its own for the repair request.
+BOOST_AUTO_TEST_CASE(requests_carry_the_steps_idempotency_key) {
+    Setup s;
+    s.llm = {{"output_schema", triage_schema}};
+    s.max_attempts = 2;
+    Fixture f(s);
+    f.mock().script(script({json::object{{"kind", "server_error"}}, json::object{{"kind", "bad_schema"}},
+                            json::object{{"kind", "ok"}, {"content", R"({"category": "billing"})"}}}));
+    const RunResult r = f.run();
+    ENGINE_REQUIRE_OK(r);
+    const auto requests = f.mock().requests();
+    BOOST_TEST_REQUIRE(requests.size() == 3u);
+    const auto key_of = [](const auto& request) {
+        const auto it = request.headers.find("idempotency-key");
+        return it == request.headers.end() ? std::string() : it->second;
+    };
+    const std::string key = key_of(requests[0]);
+    BOOST_TEST(key.rfind(r.run_id, 0) == 0u, key);  // "<run id>:<step>"
+    BOOST_TEST(key_of(requests[1]) == key);           // the retry
+    BOOST_TEST(key_of(requests[2]) == key + ":repair");
+}
+
 BOOST_AUTO_TEST_CASE(a_reply_that_breaks_the_schema_twice_fails_to_the_fallback) {
     Setup s;
     s.llm = {{"output_schema", triage_schema}};
