@@ -183,7 +183,8 @@ AgentTestReport Host::test_agent(const std::string& plugin, const boost::json::v
         if (auto value = env(name); value && !value->empty()) {
             from_env.push_back({name, std::move(*value)});
         } else {
-            impl_->logger.log(LogLevel::warning, "secret " + name + " is requested by the plugin, but environment variable " +
+            // Info, not a warning: a plugin may request secrets that only some of its configs use.
+            impl_->logger.log(LogLevel::info, "secret " + name + " is requested by the plugin, but environment variable " +
                                                      name + " is not set: reading it answers AH_ERR_UNAVAILABLE");
         }
     }
