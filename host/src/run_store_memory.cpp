@@ -1,0 +1,119 @@
+// run_store_memory.cpp: the run store used when no store file is configured.
+// It behaves as the SQLite store does (same checks, same errors, same
+// atomicity), so that the engine cannot tell them apart, but nothing it holds
+// survives the process.
+#include <agenthost/host/run_store.hpp>
+
+#include "run_store_internal.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+namespace agenthost {
+
+namespace {
+
+using namespace run_store_detail;
+
+struct MemoryRun {
+    RunRecord record;
+    boost::json::object state;
+    std::vector<RunEvent> events;
+};
+
+class MemoryRunStore final : public RunStore {
+public:
+    Result<std::monostate> create_run(const NewRun& run) override {
+        if (auto checked = check_new_run(run); !checked) return checked;
+        MemoryRun entry;
+        entry.record.id = run.id;
+        entry.record.workflow = run.workflow;
+        entry.record.config_sha256 = run.config_sha256;
+        entry.record.plugins = run.plugins;
+        entry.record.input = run.input;
+        entry.record.created = truncate_ms(run.created);
+        entry.record.updated = entry.record.created;
+        entry.state = run.state;
+        std::lock_guard lock(mutex_);
+        if (!runs_.try_emplace(run.id, std::move(entry)).second)
+            return Error{"run " + run.id, "a run with this id is already stored", "give each run a fresh trace id", {}};
+        return std::monostate{};
+    }
+
+    void append_async(RunUpdate update, AppendDone done) override {
+        done(apply(std::move(update)));
+    }
+
+    Result<StoredRun> load_run(std::string_view run_id) override {
+        std::lock_guard lock(mutex_);
+        auto found = runs_.find(std::string(run_id));
+        if (found == runs_.end()) return unknown_run(run_id);
+        return StoredRun{found->second.record, found->second.state, found->second.events};
+    }
+
+    Result<std::vector<RunRecord>> list_runs(const RunFilter& filter) override {
+        std::vector<RunRecord> out;
+        {
+            std::lock_guard lock(mutex_);
+            for (const auto& [id, run] : runs_)
+                if (!filter.status || run.record.status == *filter.status) out.push_back(run.record);
+        }
+        std::sort(out.begin(), out.end(), [](const RunRecord& a, const RunRecord& b) {
+            return a.created != b.created ? a.created > b.created : a.id < b.id;
+        });
+        if (out.size() > filter.limit) out.resize(filter.limit);
+        return out;
+    }
+
+    Result<std::vector<RunRecord>> unfinished_runs() override {
+        std::vector<RunRecord> out;
+        {
+            std::lock_guard lock(mutex_);
+            for (const auto& [id, run] : runs_)
+                if (!is_finished(run.record.status)) out.push_back(run.record);
+        }
+        std::sort(out.begin(), out.end(), [](const RunRecord& a, const RunRecord& b) {
+            return a.created != b.created ? a.created < b.created : a.id < b.id;
+        });
+        return out;
+    }
+
+    Result<std::size_t> prune(StoreTime cutoff) override {
+        const StoreTime limit = truncate_ms(cutoff);
+        std::lock_guard lock(mutex_);
+        return static_cast<std::size_t>(std::erase_if(runs_, [&](const auto& entry) {
+            return is_finished(entry.second.record.status) && entry.second.record.updated < limit;
+        }));
+    }
+
+private:
+    Result<uint64_t> apply(RunUpdate update) {
+        if (auto checked = check_update(update); !checked) return checked.error();
+        const StoreTime now = truncate_ms(StoreClock::now());
+        std::lock_guard lock(mutex_);
+        auto found = runs_.find(update.run_id);
+        if (found == runs_.end()) return unknown_run(update.run_id);
+        MemoryRun& run = found->second;
+        // Checked before anything changes: that is all the atomicity a map needs.
+        if (is_finished(run.record.status)) return finished_run(update.run_id, run.record.status);
+        for (NewEvent& event : update.events)
+            run.events.push_back(RunEvent{++run.record.last_seq, std::move(event.kind), std::move(event.step), std::move(event.payload), now});
+        if (update.state) run.state = std::move(*update.state);
+        if (update.status) run.record.status = *update.status;
+        if (update.tokens) run.record.tokens = *update.tokens;
+        if (update.cost_usd) run.record.cost_usd = *update.cost_usd;
+        if (update.error) run.record.error = std::move(*update.error);
+        run.record.updated = now;
+        return run.record.last_seq;
+    }
+
+    std::mutex mutex_;
+    std::map<std::string, MemoryRun, std::less<>> runs_;
+};
+
+}  // namespace
+
+std::unique_ptr<RunStore> make_memory_run_store() { return std::make_unique<MemoryRunStore>(); }
+
+}  // namespace agenthost

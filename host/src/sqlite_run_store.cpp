@@ -1,0 +1,455 @@
+// sqlite_run_store.cpp: the durable run store, one SQLite file in WAL mode.
+//
+// Durability: synchronous=NORMAL in WAL mode means a commit is written to the
+// WAL before it returns but the WAL is fsync'ed only at checkpoints. A
+// committed transaction therefore survives a crash of the process (SIGKILL
+// included: the bytes are in the OS page cache); only an OS crash or power
+// loss may lose the last commits, never corrupt the file.
+//
+// Threading: the store owns one connection and one writer thread. Appends
+// queue up and the writer commits whatever has queued while the previous
+// commit ran, all in one transaction (group commit), each append in its own
+// savepoint so that one failing append leaves the others of its batch intact.
+// Reads, creates and prunes run on the caller's thread. One mutex guards the
+// connection, so every use of it is serialized; WAL keeps other processes'
+// readers off the writer's back.
+#include <agenthost/host/run_store.hpp>
+
+#include "run_store_internal.hpp"
+#include "sqlite_db.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <condition_variable>
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+namespace agenthost {
+
+namespace {
+
+using namespace run_store_detail;
+using sqlite::Db;
+using sqlite::Ok;
+using sqlite::Query;
+using sqlite::Transaction;
+
+// Every schema change is appended here and never edited: a file records the
+// number of migrations applied to it in schema_version.
+constexpr std::string_view migrations[] = {
+    // 1: runs, with their current state, and the event log.
+    R"sql(
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  workflow TEXT NOT NULL,
+  config_sha256 TEXT NOT NULL,
+  plugins TEXT NOT NULL,
+  input TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'waiting', 'succeeded', 'failed', 'cancelled')),
+  tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  error TEXT,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  -- Last, so that listing runs never reads a large state's overflow pages.
+  state TEXT NOT NULL
+);
+CREATE TABLE events (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  step TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+)sql",
+    // 2: finding runs by status (unfinished runs at start, pruning) without a scan.
+    R"sql(
+CREATE INDEX runs_by_status ON runs (status, updated_ms);
+)sql",
+};
+constexpr int schema_version = static_cast<int>(std::size(migrations));
+
+constexpr std::string_view run_columns =
+    "id, workflow, config_sha256, plugins, input, status, tokens, cost_usd, created_ms, updated_ms, error, last_seq";
+
+std::string to_json_text(const boost::json::value& value) { return boost::json::serialize(value); }
+
+Result<boost::json::value> parse_stored(const Db& db, const std::string& text, std::string_view what) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(text, ec);
+    if (ec) return Error{db.file().string(), "run store: stored " + std::string(what) + " is not JSON: " + ec.message(),
+                         "the file was changed by something other than agenthost", {}};
+    return value;
+}
+
+Result<RunRecord> read_run(const Db& db, const Query& q) {
+    RunRecord r;
+    r.id = q.text_at(0);
+    r.workflow = q.text_at(1);
+    r.config_sha256 = q.text_at(2);
+    auto plugins = parse_stored(db, q.text_at(3), "plugins");
+    if (!plugins) return plugins.error();
+    if (!plugins->is_object()) return Error{db.file().string(), "run store: stored plugins of run " + r.id + " are not an object", {}, {}};
+    r.plugins = std::move(plugins->as_object());
+    auto input = parse_stored(db, q.text_at(4), "input");
+    if (!input) return input.error();
+    r.input = std::move(input.value());
+    auto status = parse_run_status(q.text_at(5));
+    if (!status) return Error{db.file().string(), "run store: run " + r.id + " has an unknown status", {}, {}};
+    r.status = *status;
+    r.tokens = static_cast<uint64_t>(q.int64_at(6));
+    r.cost_usd = q.double_at(7);
+    r.created = from_ms(q.int64_at(8));
+    r.updated = from_ms(q.int64_at(9));
+    if (!q.null_at(10)) {
+        auto error = parse_stored(db, q.text_at(10), "error");
+        if (!error) return error.error();
+        r.error = std::move(error.value());
+    }
+    r.last_seq = static_cast<uint64_t>(q.int64_at(11));
+    return r;
+}
+
+//! An append with its JSON serialized on the caller's thread, so that the
+//! writer thread does nothing but SQL.
+struct EncodedUpdate {
+    std::string run_id;
+    struct Event {
+        std::string kind, step, payload;
+    };
+    std::vector<Event> events;
+    std::optional<std::string> state;
+    std::optional<std::string> status;
+    std::optional<int64_t> tokens;
+    std::optional<double> cost_usd;
+    bool set_error = false;
+    std::optional<std::string> error;  //!< NULL clears it
+};
+
+EncodedUpdate encode(RunUpdate&& u) {
+    EncodedUpdate e;
+    e.run_id = std::move(u.run_id);
+    e.events.reserve(u.events.size());
+    for (NewEvent& event : u.events) e.events.push_back({std::move(event.kind), std::move(event.step), to_json_text(event.payload)});
+    if (u.state) e.state = boost::json::serialize(*u.state);
+    if (u.status) e.status = std::string(to_string(*u.status));
+    if (u.tokens) e.tokens = static_cast<int64_t>(*u.tokens);
+    e.cost_usd = u.cost_usd;
+    if (u.error) {
+        e.set_error = true;
+        if (!u.error->is_null()) e.error = to_json_text(*u.error);
+    }
+    return e;
+}
+
+struct Pending {
+    EncodedUpdate update;
+    AppendDone done;
+};
+
+class SqliteRunStore final : public RunStore {
+public:
+    SqliteRunStore(Db db, SqliteRunStoreOptions options)
+        : options_(options), db_(std::move(db)), writer_([this] { write_loop(); }) {}
+
+    ~SqliteRunStore() override {
+        {
+            std::lock_guard lock(queue_mutex_);
+            stopping_ = true;
+        }
+        queue_ready_.notify_one();
+        // The writer drains the queue first: every accepted append is committed and answered.
+        writer_.join();
+    }
+
+    Result<std::monostate> create_run(const NewRun& run) override {
+        if (auto checked = check_new_run(run); !checked) return checked;
+        const std::string plugins = boost::json::serialize(run.plugins);
+        const std::string input = to_json_text(run.input);
+        const std::string state = boost::json::serialize(run.state);
+        const int64_t created = to_ms(run.created);
+        std::lock_guard lock(db_mutex_);
+        auto tx = Transaction::begin(db_);
+        if (!tx) return tx.error();
+        auto q = db_.query(
+            "INSERT INTO runs (id, workflow, config_sha256, plugins, input, status, created_ms, updated_ms, state) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?6, ?7) ON CONFLICT (id) DO NOTHING");
+        if (!q) return q.error();
+        q->bind(1, std::string_view(run.id)).bind(2, std::string_view(run.workflow)).bind(3, std::string_view(run.config_sha256));
+        q->bind(4, std::string_view(plugins)).bind(5, std::string_view(input)).bind(6, created).bind(7, std::string_view(state));
+        if (auto ran = q->run(); !ran) return ran.error();
+        if (db_.changes() == 0)
+            return Error{"run " + run.id, "a run with this id is already stored", "give each run a fresh trace id", {}};
+        if (auto committed = tx->commit(); !committed) return committed.error();
+        return std::monostate{};
+    }
+
+    void append_async(RunUpdate update, AppendDone done) override {
+        if (auto checked = check_update(update); !checked) {
+            done(checked.error());
+            return;
+        }
+        {
+            std::lock_guard lock(queue_mutex_);
+            queue_.push_back(Pending{encode(std::move(update)), std::move(done)});
+        }
+        queue_ready_.notify_one();
+    }
+
+    Result<StoredRun> load_run(std::string_view run_id) override {
+        std::lock_guard lock(db_mutex_);
+        // One read transaction, so that the run, its state and its events are one snapshot.
+        if (auto begun = db_.exec("BEGIN"); !begun) return begun.error();
+        auto loaded = load_locked(run_id);
+        (void)db_.exec("COMMIT");
+        return loaded;
+    }
+
+    Result<std::vector<RunRecord>> list_runs(const RunFilter& filter) override {
+        const int64_t limit = static_cast<int64_t>(std::min<std::size_t>(filter.limit, std::numeric_limits<int64_t>::max()));
+        std::lock_guard lock(db_mutex_);
+        auto q = filter.status ? db_.query("SELECT " + std::string(run_columns) +
+                                           " FROM runs WHERE status = ?1 ORDER BY created_ms DESC, id LIMIT ?2")
+                               : db_.query("SELECT " + std::string(run_columns) + " FROM runs ORDER BY created_ms DESC, id LIMIT ?2");
+        if (!q) return q.error();
+        if (filter.status) q->bind(1, to_string(*filter.status));
+        q->bind(2, limit);
+        return read_runs(q.value());
+    }
+
+    Result<std::vector<RunRecord>> unfinished_runs() override {
+        std::lock_guard lock(db_mutex_);
+        auto q = db_.query("SELECT " + std::string(run_columns) +
+                           " FROM runs WHERE status IN ('running', 'waiting') ORDER BY created_ms, id");
+        if (!q) return q.error();
+        return read_runs(q.value());
+    }
+
+    Result<std::size_t> prune(StoreTime cutoff) override {
+        std::lock_guard lock(db_mutex_);
+        auto tx = Transaction::begin(db_);
+        if (!tx) return tx.error();
+        // Events go with their run: ON DELETE CASCADE.
+        auto q = db_.query("DELETE FROM runs WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_ms < ?1");
+        if (!q) return q.error();
+        q->bind(1, to_ms(cutoff));
+        if (auto ran = q->run(); !ran) return ran.error();
+        const auto removed = static_cast<std::size_t>(db_.changes());
+        if (auto committed = tx->commit(); !committed) return committed.error();
+        return removed;
+    }
+
+private:
+    Result<std::vector<RunRecord>> read_runs(Query& q) {
+        std::vector<RunRecord> out;
+        for (;;) {
+            auto row = q.step();
+            if (!row) return row.error();
+            if (!row.value()) return out;
+            auto run = read_run(db_, q);
+            if (!run) return run.error();
+            out.push_back(std::move(run.value()));
+        }
+    }
+
+    Result<StoredRun> load_locked(std::string_view run_id) {
+        StoredRun stored;
+        {
+            auto q = db_.query("SELECT " + std::string(run_columns) + ", state FROM runs WHERE id = ?1");
+            if (!q) return q.error();
+            q->bind(1, run_id);
+            auto row = q->step();
+            if (!row) return row.error();
+            if (!row.value()) return unknown_run(run_id);
+            auto run = read_run(db_, q.value());
+            if (!run) return run.error();
+            stored.run = std::move(run.value());
+            auto state = parse_stored(db_, q->text_at(12), "state");
+            if (!state) return state.error();
+            if (!state->is_object()) return Error{db_.file().string(), "run store: stored state of run " + stored.run.id + " is not an object", {}, {}};
+            stored.state = std::move(state->as_object());
+        }
+        auto q = db_.query("SELECT seq, kind, step, payload, at_ms FROM events WHERE run_id = ?1 ORDER BY seq");
+        if (!q) return q.error();
+        q->bind(1, run_id);
+        stored.events.reserve(stored.run.last_seq);
+        for (;;) {
+            auto row = q->step();
+            if (!row) return row.error();
+            if (!row.value()) break;
+            auto payload = parse_stored(db_, q->text_at(3), "event payload");
+            if (!payload) return payload.error();
+            stored.events.push_back(RunEvent{static_cast<uint64_t>(q->int64_at(0)), q->text_at(1), q->text_at(2),
+                                             std::move(payload.value()), from_ms(q->int64_at(4))});
+        }
+        return stored;
+    }
+
+    void write_loop() {
+        std::vector<Pending> batch;
+        std::vector<Result<uint64_t>> results;
+        for (;;) {
+            batch.clear();
+            {
+                std::unique_lock lock(queue_mutex_);
+                queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+                if (queue_.empty()) return;  // stopping, and nothing left to commit
+                const std::size_t take = std::min(queue_.size(), std::max<std::size_t>(options_.max_batch, 1));
+                batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(take)));
+                queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+            }
+            commit(batch, results);
+            // Answered outside every lock: a callback may append again.
+            for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+            results.clear();
+        }
+    }
+
+    //! One transaction for the whole batch; each append inside its own savepoint.
+    void commit(const std::vector<Pending>& batch, std::vector<Result<uint64_t>>& results) {
+        std::lock_guard lock(db_mutex_);
+        auto tx = Transaction::begin(db_);
+        if (!tx) {
+            for (std::size_t i = 0; i < batch.size(); ++i) results.emplace_back(tx.error());
+            return;
+        }
+        const int64_t now = to_ms(StoreClock::now());
+        bool any_ok = false;
+        for (const Pending& p : batch) {
+            if (auto sp = db_.exec("SAVEPOINT append_one"); !sp) {
+                results.emplace_back(sp.error());
+                continue;
+            }
+            auto applied = apply(p.update, now);
+            if (applied) {
+                any_ok = true;
+            } else {
+                (void)db_.exec("ROLLBACK TO append_one");
+            }
+            (void)db_.exec("RELEASE append_one");
+            results.push_back(std::move(applied));
+        }
+        if (!any_ok) return;  // the transaction rolls back as it goes; nothing to make durable
+        if (auto committed = tx->commit(); !committed) {
+            for (auto& r : results)
+                if (r) r = committed.error();
+        }
+    }
+
+    Result<uint64_t> apply(const EncodedUpdate& u, int64_t now) {
+        int64_t last_seq = 0;
+        std::string status;
+        {
+            auto q = db_.query("SELECT last_seq, status FROM runs WHERE id = ?1");
+            if (!q) return q.error();
+            q->bind(1, std::string_view(u.run_id));
+            auto row = q->step();
+            if (!row) return row.error();
+            if (!row.value()) return unknown_run(u.run_id);
+            last_seq = q->int64_at(0);
+            status = q->text_at(1);
+        }
+        if (!u.events.empty()) {
+            auto q = db_.query("INSERT INTO events (run_id, seq, kind, step, payload, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+            if (!q) return q.error();
+            for (const auto& event : u.events) {
+                q->bind(1, std::string_view(u.run_id)).bind(2, ++last_seq).bind(3, std::string_view(event.kind));
+                q->bind(4, std::string_view(event.step)).bind(5, std::string_view(event.payload)).bind(6, now);
+                if (auto ran = q->run(); !ran) return ran.error();
+            }
+        }
+        // The status condition is the authority on "finished runs take no more
+        // appends"; when it refuses, the savepoint takes the events back out.
+        auto q = db_.query(
+            "UPDATE runs SET last_seq = ?2, updated_ms = ?3, state = coalesce(?4, state), status = coalesce(?5, status), "
+            "tokens = coalesce(?6, tokens), cost_usd = coalesce(?7, cost_usd), error = CASE WHEN ?8 THEN ?9 ELSE error END "
+            "WHERE id = ?1 AND status IN ('running', 'waiting')");
+        if (!q) return q.error();
+        q->bind(1, std::string_view(u.run_id)).bind(2, last_seq).bind(3, now).bind(4, u.state).bind(5, u.status);
+        if (u.tokens) q->bind(6, *u.tokens); else q->bind_null(6);
+        if (u.cost_usd) q->bind(7, *u.cost_usd); else q->bind_null(7);
+        q->bind(8, int64_t{u.set_error ? 1 : 0}).bind(9, u.error);
+        if (auto ran = q->run(); !ran) return ran.error();
+        if (db_.changes() == 0) return finished_run(u.run_id, parse_run_status(status).value_or(RunStatus::succeeded));
+        return static_cast<uint64_t>(last_seq);
+    }
+
+    const SqliteRunStoreOptions options_;
+
+    std::mutex db_mutex_;
+    Db db_;
+
+    std::mutex queue_mutex_;
+    std::condition_variable queue_ready_;
+    std::deque<Pending> queue_;
+    bool stopping_ = false;
+
+    // Last, so that it starts once everything it uses exists.
+    std::thread writer_;
+};
+
+Result<int> read_version(Db& db) {
+    auto q = db.query("SELECT coalesce(max(version), 0) FROM schema_version");
+    if (!q) return q.error();
+    auto row = q->step();
+    if (!row) return row.error();
+    return static_cast<int>(q->int64_at(0));
+}
+
+//! Applies the migrations the file lacks, one transaction each, reading the
+//! version inside the transaction so that two hosts opening one file at once
+//! cannot both apply the same migration.
+Result<Ok> migrate(Db& db) {
+    for (;;) {
+        auto tx = Transaction::begin(db);
+        if (!tx) return tx.error();
+        if (auto made = db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); !made) return made;
+        auto version = read_version(db);
+        if (!version) return version.error();
+        if (version.value() > schema_version)
+            return Error{db.file().string(),
+                         "the run store has schema version " + std::to_string(version.value()) +
+                             ", newer than this agenthost reads (up to " + std::to_string(schema_version) + ")",
+                         "use the agenthost that wrote it, or a newer one; or point --store at another file", {}};
+        if (version.value() == schema_version) return tx->commit();
+        if (version.value() < 0) return Error{db.file().string(), "the run store has a negative schema version", {}, {}};
+        if (auto applied = db.exec(migrations[version.value()]); !applied) return applied;
+        if (auto cleared = db.exec("DELETE FROM schema_version"); !cleared) return cleared;
+        auto q = db.query("INSERT INTO schema_version (version) VALUES (?1)");
+        if (!q) return q.error();
+        q->bind(1, int64_t{version.value() + 1});
+        if (auto ran = q->run(); !ran) return ran.error();
+        if (auto committed = tx->commit(); !committed) return committed;
+    }
+}
+
+}  // namespace
+
+int sqlite_run_store_schema_version() noexcept { return schema_version; }
+
+Result<std::unique_ptr<RunStore>> open_sqlite_run_store(const std::filesystem::path& file, const SqliteRunStoreOptions& options) {
+    auto db = Db::open(file, options.busy_timeout);
+    if (!db) return db.error();
+    // See the top of this file for what NORMAL promises in WAL mode.
+    if (auto set = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"); !set) return set.error();
+    {
+        auto q = db->query("PRAGMA journal_mode");
+        if (!q) return q.error();
+        auto row = q->step();
+        if (!row) return row.error();
+        if (q->text_at(0) != "wal")
+            return Error{file.string(), "the run store cannot use write-ahead logging (journal mode is " + q->text_at(0) + ")",
+                         "put the store on a local file system", {}};
+    }
+    if (auto migrated = migrate(db.value()); !migrated) return migrated.error();
+    return std::unique_ptr<RunStore>(std::make_unique<SqliteRunStore>(std::move(db.value()), options));
+}
+
+}  // namespace agenthost
