@@ -1,0 +1,413 @@
+// ticket-writer: writes the ticket it is given as a JSON file into a folder,
+// once per idempotency key. Every ticket it writes is recorded in
+// <folder>/applied.jsonl as {"idempotency_key", "file", "attempt"}; a call whose
+// key is recorded there writes nothing and answers with the earlier file
+// ("already_applied": true), so a step that runs again after a crash or a
+// retry never writes a ticket twice.
+//
+// Crash safety: the ticket goes to a temporary file that is fsynced and then
+// renamed into place (the folder is fsynced too), and only then is its line
+// appended to applied.jsonl (O_APPEND, one write, fsync). A crash before the
+// append leaves the ticket unrecorded, and the retry with the same key writes
+// the same content again and records it. A torn last line (a crash during the
+// append) is ignored when reading and cut off before the next append.
+//
+// Concurrency: calls on one instance are serialized by a mutex, and every
+// call holds an exclusive flock on applied.jsonl from reading it to appending
+// to it, so instances and processes sharing a folder are safe as well.
+#include <agenthost/sdk.hpp>
+
+#include <boost/json/src.hpp>  // header-only Boost.JSON, private to this plugin
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+constexpr const char* manifest = R"json({
+  "name": "ticket-writer",
+  "version": "1.0.0",
+  "description": "Writes each ticket as a JSON file into a folder, exactly once per idempotency key (recorded in applied.jsonl).",
+  "sdk_abi": "1.1",
+  "config_schema": {
+    "type": "object",
+    "required": ["folder"],
+    "properties": {
+      "folder": {"type": "string", "minLength": 1, "description": "where the tickets and applied.jsonl go; created when missing"},
+      "file_name": {"type": "string", "minLength": 1, "description": "template over the input, {{/json/pointer}} placeholders; default {{/id}}.json"},
+      "replace": {"type": "boolean", "description": "overwrite a file that another key (or no key) wrote; default false: refuse"}
+    },
+    "additionalProperties": false
+  },
+  "input_schema": {
+    "type": "object",
+    "required": ["id", "title"],
+    "properties": {
+      "id": {"type": "string", "minLength": 1, "maxLength": 128},
+      "title": {"type": "string", "minLength": 1},
+      "body": {"type": "string"},
+      "owner": {"type": "string"},
+      "priority": {"type": "string", "enum": ["P1", "P2", "P3", "P4"]},
+      "incident": {"type": "string"},
+      "labels": {"type": "array", "items": {"type": "string"}},
+      "due": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    },
+    "additionalProperties": false
+  },
+  "output_schema": {
+    "type": "object",
+    "required": ["file", "already_applied"],
+    "properties": {
+      "file": {"type": "string"},
+      "already_applied": {"type": "boolean"}
+    },
+    "additionalProperties": false
+  }
+})json";
+
+constexpr const char* ledger_name = "applied.jsonl";
+
+[[noreturn]] void fail(ah_status status, const std::string& message) {
+    throw agenthost::Failure(status, "ticket-writer: " + message);
+}
+
+[[noreturn]] void fail_errno(const std::string& what, const fs::path& path, const std::string& todo) {
+    const int error = errno;
+    fail(error == EINTR || error == EAGAIN || error == ENOSPC || error == EIO ? AH_ERR_UNAVAILABLE : AH_ERR_FAILED,
+         what + " " + path.string() + ": " + std::strerror(error) + "; " + todo);
+}
+
+//! An open file descriptor, closed on destruction.
+class Fd {
+public:
+    explicit Fd(int fd) noexcept : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const noexcept { return fd_; }
+
+private:
+    int fd_;
+};
+
+//! An exclusive flock held for the object's lifetime.
+class FileLock {
+public:
+    FileLock(int fd, const fs::path& path) : fd_(fd) {
+        while (::flock(fd_, LOCK_EX) != 0) {
+            if (errno != EINTR) fail_errno("cannot lock", path, "check that the folder is on a local file system");
+        }
+    }
+    FileLock(const FileLock&) = delete;
+    FileLock& operator=(const FileLock&) = delete;
+    ~FileLock() { ::flock(fd_, LOCK_UN); }
+
+private:
+    int fd_;
+};
+
+//! A temporary file beside its destination, removed unless it was renamed into place.
+class TempFile {
+public:
+    explicit TempFile(const fs::path& destination) {
+        std::string pattern = (destination.parent_path() / ("." + destination.filename().string() + ".XXXXXX")).string();
+        const int fd = ::mkstemp(pattern.data());
+        if (fd < 0) fail_errno("cannot create a temporary file beside", destination, "check the folder's permissions");
+        path_ = pattern;
+        fd_ = fd;
+    }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+    ~TempFile() {
+        if (fd_ >= 0) ::close(fd_);
+        if (!renamed_) ::unlink(path_.c_str());
+    }
+
+    void write_synced(std::string_view content) {
+        write_all(fd_, content, path_);
+        if (::fsync(fd_) != 0) fail_errno("cannot fsync", path_, "check the disk");
+        const int fd = fd_;
+        fd_ = -1;
+        if (::close(fd) != 0) fail_errno("cannot close", path_, "check the disk");
+    }
+
+    void rename_to(const fs::path& destination) {
+        if (::rename(path_.c_str(), destination.c_str()) != 0) {
+            fail_errno("cannot rename the temporary file to", destination, "check the folder's permissions");
+        }
+        renamed_ = true;
+    }
+
+    static void write_all(int fd, std::string_view data, const fs::path& path) {
+        while (!data.empty()) {
+            const ssize_t n = ::write(fd, data.data(), data.size());
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                fail_errno("cannot write", path, "check the disk and the folder's permissions");
+            }
+            data.remove_prefix(static_cast<std::size_t>(n));
+        }
+    }
+
+private:
+    fs::path path_;
+    int fd_ = -1;
+    bool renamed_ = false;
+};
+
+void fsync_directory(const fs::path& folder) {
+    Fd dir(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir.get() < 0 || ::fsync(dir.get()) != 0) fail_errno("cannot fsync the folder", folder, "check the disk");
+}
+
+std::string read_all(int fd, const fs::path& path) {
+    std::string text;
+    char buffer[65536];
+    off_t at = 0;
+    for (;;) {
+        const ssize_t n = ::pread(fd, buffer, sizeof buffer, at);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail_errno("cannot read", path, "check the file's permissions");
+        }
+        if (n == 0) return text;
+        text.append(buffer, static_cast<std::size_t>(n));
+        at += n;
+    }
+}
+
+//! What applied.jsonl says: the applied keys, which key wrote each file, and
+//! how many bytes are whole lines (the rest is a torn line, ignored).
+struct Ledger {
+    struct Applied {
+        std::string file;
+        std::string key;
+    };
+    std::map<std::string, Applied, std::less<>> by_key;
+    std::map<std::string, std::string, std::less<>> key_by_file;
+    std::size_t whole = 0;
+    std::size_t size = 0;
+};
+
+Ledger parse_ledger(const std::string& text, const fs::path& path) {
+    Ledger ledger;
+    ledger.size = text.size();
+    std::size_t at = 0;
+    std::size_t line_number = 0;
+    while (at < text.size()) {
+        const std::size_t end = text.find('\n', at);
+        if (end == std::string::npos) break;  // a torn last line: its write never finished
+        ++line_number;
+        const std::string_view line(text.data() + at, end - at);
+        at = end + 1;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        boost::system::error_code ec;
+        const json::value record = json::parse(line, ec);
+        const json::object* object = ec ? nullptr : record.if_object();
+        const json::value* key = object != nullptr ? object->if_contains("idempotency_key") : nullptr;
+        const json::value* file = object != nullptr ? object->if_contains("file") : nullptr;
+        if (key == nullptr || !key->is_string() || file == nullptr || !file->is_string()) {
+            fail(AH_ERR_FAILED, path.string() + " line " + std::to_string(line_number) +
+                                    " is not a record {\"idempotency_key\", \"file\", \"attempt\"}; repair or "
+                                    "remove that line (only a torn last line is skipped)");
+        }
+        const std::string k(key->get_string());
+        const std::string f(file->get_string());
+        ledger.by_key.insert_or_assign(k, Ledger::Applied{f, k});
+        ledger.key_by_file.insert_or_assign(f, k);
+    }
+    ledger.whole = at;
+    return ledger;
+}
+
+//! One piece of the file name template: literal text, or a JSON pointer into the input.
+struct Piece {
+    std::string literal;
+    std::string pointer;  // empty for a literal
+};
+
+bool valid_pointer(std::string_view p) {
+    if (p.empty() || p.front() != '/') return false;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p[i] == '~' && (i + 1 == p.size() || (p[i + 1] != '0' && p[i + 1] != '1'))) return false;
+    }
+    return true;
+}
+
+std::string trim(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return std::string(s.substr(first, s.find_last_not_of(" \t") - first + 1));
+}
+
+std::vector<Piece> compile_file_name(const std::string& text) {
+    const std::string where = "config file_name \"" + text + "\"";
+    std::vector<Piece> pieces;
+    bool placeholder = false;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t open = text.find("{{", at);
+        std::string literal = text.substr(at, open == std::string::npos ? std::string::npos : open - at);
+        if (literal.find('/') != std::string::npos || literal.find('\0') != std::string::npos) {
+            fail(AH_ERR_INVALID_ARGUMENT, where + " holds a '/': it names a file inside folder, not a path");
+        }
+        if (!literal.empty()) pieces.push_back({std::move(literal), {}});
+        if (open == std::string::npos) break;
+        const std::size_t close = text.find("}}", open + 2);
+        if (close == std::string::npos) fail(AH_ERR_INVALID_ARGUMENT, where + ": \"{{\" is never closed");
+        std::string pointer = trim(text.substr(open + 2, close - open - 2));
+        if (!valid_pointer(pointer)) {
+            fail(AH_ERR_INVALID_ARGUMENT, where + ": {{" + pointer + "}} is not a JSON pointer (write {{/id}})");
+        }
+        pieces.push_back({{}, std::move(pointer)});
+        placeholder = true;
+        at = close + 2;
+    }
+    if (!placeholder) {
+        fail(AH_ERR_INVALID_ARGUMENT, where + " has no {{/pointer}}: every ticket would overwrite the same file "
+                                              "(write e.g. {{/id}}.json)");
+    }
+    return pieces;
+}
+
+std::string render_value(const json::value& v, const std::string& pointer) {
+    switch (v.kind()) {
+    case json::kind::string: return std::string(v.get_string());
+    case json::kind::int64: return std::to_string(v.get_int64());
+    case json::kind::uint64: return std::to_string(v.get_uint64());
+    default:
+        fail(AH_ERR_INVALID_ARGUMENT, "file_name placeholder {{" + pointer + "}} is " + json::serialize(v) +
+                                          " in the ticket; it must be a string or an integer");
+    }
+}
+
+class TicketWriter : public agenthost::Agent {
+public:
+    TicketWriter(const agenthost::HostApi& /*host*/, std::string_view config_json) {
+        const json::object config = json::parse(config_json).as_object();
+        folder_ = std::string(config.at("folder").as_string());
+        const json::value* name = config.if_contains("file_name");
+        file_name_ = compile_file_name(name != nullptr ? std::string(name->as_string()) : "{{/id}}.json");
+        if (const json::value* r = config.if_contains("replace")) replace_ = r->as_bool();
+    }
+
+    std::string invoke(agenthost::Context& ctx, const agenthost::Input& input) override {
+        const std::string key(ctx.idempotency_key());
+        if (key.empty()) {
+            fail(AH_ERR_INVALID_ARGUMENT, "the call has no idempotency key, so a retry could write the ticket twice; "
+                                          "run ticket-writer as a workflow step (the host gives each step a key)");
+        }
+        const json::value ticket = json::parse(input.json);
+        const std::string name = file_name(ticket);
+        const fs::path target = folder_ / name;
+        const std::string content = json::serialize(ticket) + "\n";
+
+        const std::lock_guard<std::mutex> lock(mutex_);
+        std::error_code ec;
+        fs::create_directories(folder_, ec);
+        if (ec) {
+            fail(AH_ERR_FAILED, "cannot create the folder " + folder_.string() + ": " + ec.message() +
+                                    "; create it, or point config folder at a writable one");
+        }
+        const fs::path ledger_path = folder_ / ledger_name;
+        Fd ledger_fd(::open(ledger_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+        if (ledger_fd.get() < 0) fail_errno("cannot open", ledger_path, "check the folder's permissions");
+        const FileLock file_lock(ledger_fd.get(), ledger_path);
+        const Ledger ledger = parse_ledger(read_all(ledger_fd.get(), ledger_path), ledger_path);
+
+        if (auto applied = ledger.by_key.find(key); applied != ledger.by_key.end()) {
+            return output(folder_ / applied->second.file, true);
+        }
+        if (!replace_) refuse_conflict(ledger, name, target, content);
+
+        TempFile temp(target);
+        temp.write_synced(content);
+        temp.rename_to(target);
+        fsync_directory(folder_);
+
+        if (ledger.whole < ledger.size && ::ftruncate(ledger_fd.get(), static_cast<off_t>(ledger.whole)) != 0) {
+            fail_errno("cannot cut the torn last line of", ledger_path, "check the file's permissions");
+        }
+        const json::object record{{"idempotency_key", key}, {"file", name}, {"attempt", ctx.attempt()}};
+        TempFile::write_all(ledger_fd.get(), json::serialize(record) + "\n", ledger_path);
+        if (::fsync(ledger_fd.get()) != 0) fail_errno("cannot fsync", ledger_path, "check the disk");
+        return output(target, false);
+    }
+
+private:
+    std::string file_name(const json::value& ticket) const {
+        std::string name;
+        for (const Piece& piece : file_name_) {
+            if (piece.pointer.empty()) {
+                name += piece.literal;
+                continue;
+            }
+            boost::system::error_code ec;
+            const json::value* v = ticket.find_pointer(piece.pointer, ec);
+            if (v == nullptr) {
+                fail(AH_ERR_INVALID_ARGUMENT, "file_name placeholder {{" + piece.pointer +
+                                                  "}} finds nothing in the ticket; give the ticket that field "
+                                                  "or change config file_name");
+            }
+            name += render_value(*v, piece.pointer);
+        }
+        const bool control = std::any_of(name.begin(), name.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20;
+        });
+        if (name.empty() || name.size() > 255 || name.front() == '.' || name == ledger_name || control ||
+            name.find('/') != std::string::npos) {
+            fail(AH_ERR_INVALID_ARGUMENT, "the ticket's file name \"" + name +
+                                              "\" is not a plain file name in " + folder_.string() +
+                                              " (no '/', no leading '.', not applied.jsonl, at most 255 bytes); "
+                                              "fix the ticket's id or change config file_name");
+        }
+        return name;
+    }
+
+    //! A file that another key wrote, or that ticket-writer did not write, is not replaced.
+    static void refuse_conflict(const Ledger& ledger, const std::string& name, const fs::path& target,
+                                const std::string& content) {
+        if (auto owner = ledger.key_by_file.find(name); owner != ledger.key_by_file.end()) {
+            fail(AH_ERR_FAILED, target.string() + " was already written for idempotency key \"" + owner->second +
+                                    "\" (" + ledger_name + "); give this ticket another id or file_name, "
+                                    "or set config \"replace\": true");
+        }
+        Fd existing(::open(target.c_str(), O_RDONLY | O_CLOEXEC));
+        if (existing.get() < 0) return;  // no such file: nothing to replace
+        // Unrecorded: the same content is what a crash before the append leaves behind.
+        if (read_all(existing.get(), target) != content) {
+            fail(AH_ERR_FAILED, target.string() + " exists and ticket-writer did not write it (it is not in " +
+                                    ledger_name + "); move it away, or set config \"replace\": true");
+        }
+    }
+
+    static std::string output(const fs::path& file, bool already_applied) {
+        return json::serialize(json::object{{"file", file.string()}, {"already_applied", already_applied}});
+    }
+
+    fs::path folder_;
+    std::vector<Piece> file_name_;
+    bool replace_ = false;
+    std::mutex mutex_;  // one call at a time reads and appends applied.jsonl in this instance
+};
+
+}  // namespace
+
+AGENTHOST_PLUGIN_WITH_FLAGS(TicketWriter, manifest, AH_PLUGIN_CONCURRENT_INVOKE)

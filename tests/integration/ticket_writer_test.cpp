@@ -1,0 +1,312 @@
+// The first-party ticket-writer plugin: the ticket lands as a JSON file and
+// its side effect in applied.jsonl; one idempotency key writes once however
+// often it is called (and across instances); a torn last line of applied.jsonl
+// is tolerated; concurrent calls on one instance each land exactly once; and
+// file names, configs and ledgers it cannot trust are refused, saying where.
+#include "plugin_agents.hpp"
+
+#include <agenthost/registry/registry.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <latch>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace agenthost;
+using agenthost::testing::why;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+//! A folder that lives as long as the test.
+struct TempDir {
+    fs::path dir;
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "agenthost-tickets-XXXXXX").string();
+        BOOST_TEST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+        dir = tmpl;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+};
+
+std::string config_for(const fs::path& folder, const std::string& extra = "") {
+    return json::serialize(json::object{{"folder", folder.string()}}).insert(1, extra);
+}
+
+Result<std::shared_ptr<AgentInstance>> create(const Registry& registry, const std::string& config) {
+    return agenthost::testing::try_agent(registry, "ticket-writer@^1", config.c_str());
+}
+
+std::shared_ptr<AgentInstance> writer(const Registry& registry, const std::string& config) {
+    return agenthost::testing::require_agent(registry, "ticket-writer@^1", config.c_str());
+}
+
+CallResult call(AgentInstance& agent, const std::string& ticket, const std::string& key, uint32_t attempt = 1) {
+    return agent.invoke_sync({json::serialize(json::parse(ticket)), "", "write", key, attempt});
+}
+
+//! Calls the agent, requires success and checks the output against the manifest.
+json::object write(AgentInstance& agent, const std::string& ticket, const std::string& key, uint32_t attempt = 1) {
+    CallResult result = call(agent, ticket, key, attempt);
+    BOOST_TEST_REQUIRE(result.ok(), result.error);
+    json::object out = json::parse(result.output_json).as_object();
+    auto violations = agent.plugin().manifest().output_schema->validate(out);
+    BOOST_TEST(violations.empty(), describe(violations));
+    return out;
+}
+
+std::string read(const fs::path& file) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+//! applied.jsonl as records, failing the test on any line that does not parse.
+std::vector<json::object> applied(const fs::path& folder) {
+    std::vector<json::object> records;
+    std::istringstream lines(read(folder / "applied.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+        boost::system::error_code ec;
+        json::value v = json::parse(line, ec);
+        BOOST_TEST_REQUIRE(!ec, "applied.jsonl line: " << line);
+        records.push_back(v.as_object());
+    }
+    return records;
+}
+
+std::set<std::string> files_in(const fs::path& folder) {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(folder)) names.insert(entry.path().filename().string());
+    return names;
+}
+
+std::string ticket(const std::string& id, const std::string& title = "Add a disk-space alert on db-primary") {
+    return json::serialize(json::object{{"id", id},
+                                        {"title", title},
+                                        {"body", "The disk filled up unnoticed for 40 minutes."},
+                                        {"owner", "sre-oncall"},
+                                        {"priority", "P2"},
+                                        {"incident", "INC-2041"}});
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ticket_writer)
+
+BOOST_AUTO_TEST_CASE(writes_the_ticket_and_records_its_key) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    const fs::path folder = tmp.dir / "tickets";  // created on the first call
+    auto agent = writer(registry, config_for(folder));
+    const json::object out = write(*agent, ticket("INC-2041-1"), "run-a/write/0", 2);
+    BOOST_TEST(out.at("file").as_string() == (folder / "INC-2041-1.json").string());
+    BOOST_TEST(out.at("already_applied").as_bool() == false);
+    BOOST_TEST(json::parse(read(folder / "INC-2041-1.json")) == json::parse(ticket("INC-2041-1")));
+    const auto records = applied(folder);
+    BOOST_TEST_REQUIRE(records.size() == 1u);
+    BOOST_TEST(records[0] == json::parse(R"({"idempotency_key": "run-a/write/0", "file": "INC-2041-1.json",
+                                             "attempt": 2})"));
+    // No temporary file is left behind.
+    BOOST_TEST((files_in(folder) == std::set<std::string>{"INC-2041-1.json", "applied.jsonl"}));
+}
+
+BOOST_AUTO_TEST_CASE(one_key_writes_once_and_answers_already_applied) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    auto agent = writer(registry, config_for(tmp.dir));
+    BOOST_TEST(write(*agent, ticket("INC-2041-1"), "k1").at("already_applied").as_bool() == false);
+    // The retry carries the same key; even with another input it writes nothing.
+    const json::object again = write(*agent, ticket("INC-2041-1", "a changed title"), "k1", 2);
+    BOOST_TEST(again.at("already_applied").as_bool() == true);
+    BOOST_TEST(again.at("file").as_string() == (tmp.dir / "INC-2041-1.json").string());
+    const json::object renamed = write(*agent, ticket("INC-2041-9"), "k1", 3);
+    BOOST_TEST(renamed.at("file").as_string() == (tmp.dir / "INC-2041-1.json").string());  // the earlier result
+    BOOST_TEST(!fs::exists(tmp.dir / "INC-2041-9.json"));
+    BOOST_TEST(json::parse(read(tmp.dir / "INC-2041-1.json")) == json::parse(ticket("INC-2041-1")));
+    // A new instance (a restarted host) reads the same record.
+    auto restarted = writer(registry, config_for(tmp.dir));
+    BOOST_TEST(write(*restarted, ticket("INC-2041-1"), "k1", 4).at("already_applied").as_bool() == true);
+    const auto records = applied(tmp.dir);
+    BOOST_TEST_REQUIRE(records.size() == 1u);
+    BOOST_TEST(records[0].at("attempt").as_int64() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(different_keys_write_separately_and_never_over_each_other) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    auto agent = writer(registry, config_for(tmp.dir));
+    BOOST_TEST(write(*agent, ticket("INC-2041-1"), "k1").at("already_applied").as_bool() == false);
+    BOOST_TEST(write(*agent, ticket("INC-2041-2"), "k2").at("already_applied").as_bool() == false);
+    BOOST_TEST((files_in(tmp.dir) == std::set<std::string>{"INC-2041-1.json", "INC-2041-2.json", "applied.jsonl"}));
+    BOOST_TEST(applied(tmp.dir).size() == 2u);
+
+    // Another key on a file that k1 wrote is refused, naming the file, the key and the way out.
+    CallResult clash = call(*agent, ticket("INC-2041-1", "another ticket"), "k3");
+    BOOST_TEST_REQUIRE(!clash.ok());
+    BOOST_TEST(clash.error.find((tmp.dir / "INC-2041-1.json").string()) != std::string::npos, clash.error);
+    BOOST_TEST(clash.error.find("\"k1\"") != std::string::npos, clash.error);
+    BOOST_TEST(clash.error.find("\"replace\": true") != std::string::npos, clash.error);
+    // So is a file that ticket-writer never wrote.
+    std::ofstream(tmp.dir / "INC-7.json") << "{\"mine\": true}\n";
+    CallResult foreign = call(*agent, ticket("INC-7"), "k4");
+    BOOST_TEST_REQUIRE(!foreign.ok());
+    BOOST_TEST(foreign.error.find("did not write it") != std::string::npos, foreign.error);
+    BOOST_TEST(read(tmp.dir / "INC-7.json") == "{\"mine\": true}\n");
+    BOOST_TEST(applied(tmp.dir).size() == 2u);
+
+    // With "replace": true the new key takes the file over.
+    auto replacing = writer(registry, config_for(tmp.dir, R"("replace": true, )"));
+    BOOST_TEST(write(*replacing, ticket("INC-2041-1", "another ticket"), "k3").at("already_applied").as_bool() == false);
+    BOOST_TEST(json::parse(read(tmp.dir / "INC-2041-1.json")).at("title").as_string() == "another ticket");
+    BOOST_TEST(applied(tmp.dir).size() == 3u);
+
+    // file_name picks the name from the input.
+    auto by_incident = writer(registry, config_for(tmp.dir, R"("file_name": "{{/incident}}-{{ /id }}.ticket.json", )"));
+    BOOST_TEST(write(*by_incident, ticket("A1"), "k5").at("file").as_string() == (tmp.dir / "INC-2041-A1.ticket.json").string());
+}
+
+BOOST_AUTO_TEST_CASE(a_torn_last_line_is_ignored_and_cut_before_the_next_append) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    // k1 was applied; the host died while appending k2's line, after k2's file was renamed into place.
+    std::ofstream(tmp.dir / "INC-2041-1.json") << json::serialize(json::parse(ticket("INC-2041-1"))) << "\n";
+    std::ofstream(tmp.dir / "INC-2041-2.json") << json::serialize(json::parse(ticket("INC-2041-2"))) << "\n";
+    std::ofstream(tmp.dir / "applied.jsonl")
+        << R"({"idempotency_key":"k1","file":"INC-2041-1.json","attempt":1})" << "\n"
+        << R"({"idempotency_key":"k2","file":"INC-20)";
+    auto agent = writer(registry, config_for(tmp.dir));
+    BOOST_TEST(write(*agent, ticket("INC-2041-1"), "k1", 2).at("already_applied").as_bool() == true);
+    // k2 is not applied: the retry writes the same content again and records it.
+    BOOST_TEST(write(*agent, ticket("INC-2041-2"), "k2", 2).at("already_applied").as_bool() == false);
+    BOOST_TEST(write(*agent, ticket("INC-2041-2"), "k2", 3).at("already_applied").as_bool() == true);
+    const auto records = applied(tmp.dir);  // every line parses: the torn one is gone
+    BOOST_TEST_REQUIRE(records.size() == 2u);
+    BOOST_TEST(records[1].at("idempotency_key").as_string() == "k2");
+    BOOST_TEST(records[1].at("attempt").as_int64() == 2);
+
+    // A broken line that is not the last one is not a crash: it is refused, naming the line.
+    std::ofstream(tmp.dir / "applied.jsonl", std::ios::app) << "not json\n"
+                                                            << R"({"idempotency_key":"k9","file":"x.json"})" << "\n";
+    CallResult broken = call(*agent, ticket("INC-2041-3"), "k3");
+    BOOST_TEST_REQUIRE(!broken.ok());
+    BOOST_TEST(broken.error.find((tmp.dir / "applied.jsonl").string() + " line 3") != std::string::npos, broken.error);
+    BOOST_TEST(!fs::exists(tmp.dir / "INC-2041-3.json"));
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_calls_on_one_instance_each_land_exactly_once) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    auto agent = writer(registry, config_for(tmp.dir));
+    constexpr int threads = 8;
+    constexpr int per_thread = 6;
+    // Each thread writes its own tickets (distinct keys), then every thread
+    // writes the same shared tickets (the same keys, as a retry racing the
+    // original would): each key must land exactly once either way.
+    std::vector<std::vector<CallResult>> own(threads);
+    std::vector<std::vector<CallResult>> shared(threads);
+    {
+        std::latch start(threads);
+        std::vector<std::jthread> workers;
+        for (int t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                const auto slot = static_cast<std::size_t>(t);
+                start.arrive_and_wait();
+                for (int i = 0; i < per_thread; ++i) {
+                    const std::string id = "T-" + std::to_string(t) + "-" + std::to_string(i);
+                    own[slot].push_back(call(*agent, ticket(id), "key-" + id));
+                }
+                for (int i = 0; i < per_thread; ++i) {
+                    const std::string id = "S-" + std::to_string(i);
+                    shared[slot].push_back(call(*agent, ticket(id), "key-" + id, static_cast<uint32_t>(t + 1)));
+                }
+            });
+        }
+    }
+    std::map<std::string, int> fresh;  // by file: calls that wrote it
+    for (const auto* results : {&own, &shared}) {
+        for (const auto& per : *results) {
+            for (const CallResult& r : per) {
+                BOOST_TEST_REQUIRE(r.ok(), r.error);
+                const json::value out = json::parse(r.output_json);
+                fresh[std::string(out.at("file").as_string())] += out.at("already_applied").as_bool() ? 0 : 1;
+            }
+        }
+    }
+    BOOST_TEST(fresh.size() == static_cast<std::size_t>(threads * per_thread + per_thread));
+    for (const auto& [file, n] : fresh) BOOST_TEST(n == 1, file);
+    std::map<std::string, int> times;
+    for (const json::object& record : applied(tmp.dir)) times[std::string(record.at("idempotency_key").as_string())]++;
+    BOOST_TEST(times.size() == static_cast<std::size_t>(threads * per_thread + per_thread));
+    for (const auto& [key, n] : times) BOOST_TEST(n == 1, key);
+    BOOST_TEST(files_in(tmp.dir).size() == static_cast<std::size_t>(threads * per_thread + per_thread + 1));
+}
+
+BOOST_AUTO_TEST_CASE(what_it_cannot_write_safely_is_refused_saying_what_to_do) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    auto agent = writer(registry, config_for(tmp.dir));
+    const std::pair<std::string, std::string> calls[] = {
+        {ticket("../escape"), "is not a plain file name"},
+        {ticket(".hidden"), "is not a plain file name"},
+        {ticket("applied"), ""},  // applied.json is fine; only applied.jsonl is reserved
+    };
+    for (const auto& [input, message] : calls) {
+        BOOST_TEST_CONTEXT(input) {
+            CallResult r = call(*agent, input, "key-" + input);
+            BOOST_TEST(r.ok() == message.empty(), r.error);
+            BOOST_TEST(r.error.find(message) != std::string::npos, r.error);
+        }
+    }
+    BOOST_TEST(!fs::exists(tmp.dir.parent_path() / "escape.json"));
+    CallResult keyless = call(*agent, ticket("INC-1"), "");
+    BOOST_TEST_REQUIRE(!keyless.ok());
+    BOOST_TEST(keyless.error.find("no idempotency key") != std::string::npos, keyless.error);
+
+    const std::pair<std::string, std::string> configs[] = {
+        {config_for(tmp.dir, R"("file_name": "tickets/{{/id}}.json", )"), "holds a '/'"},
+        {config_for(tmp.dir, R"("file_name": "ticket.json", )"), "has no {{/pointer}}"},
+        {config_for(tmp.dir, R"("file_name": "{{id}}.json", )"), "is not a JSON pointer"},
+        {config_for(tmp.dir, R"("file_name": "{{/id.json", )"), "is never closed"},
+        {config_for(tmp.dir, R"("replace": "yes", )"), "config_schema"},
+        {config_for(tmp.dir, R"("path": "x", )"), "config_schema"},
+        {R"({"file_name": "{{/id}}.json"})", "config_schema"},
+    };
+    for (const auto& [config, message] : configs) {
+        BOOST_TEST_CONTEXT(config) {
+            auto made = create(registry, config);
+            BOOST_TEST_REQUIRE(!made.ok());
+            BOOST_TEST(made.error().to_string().find(message) != std::string::npos, made.error().to_string());
+        }
+    }
+    auto by_owner = writer(registry, config_for(tmp.dir, R"("file_name": "{{/owner}}-{{/id}}.json", )"));
+    CallResult ownerless = call(*by_owner, R"({"id": "INC-2", "title": "t"})", "k-ownerless");
+    BOOST_TEST_REQUIRE(!ownerless.ok());
+    BOOST_TEST(ownerless.error.find("{{/owner}} finds nothing") != std::string::npos, ownerless.error);
+
+    // The input schema is strict: unknown fields and malformed priorities or dates are refused before a call.
+    const auto& input_schema = *agent->plugin().manifest().input_schema;
+    BOOST_TEST(input_schema.validate(json::parse(ticket("INC-1"))).empty());
+    BOOST_TEST(!input_schema.validate(json::parse(R"({"id": "INC-1"})")).empty());
+    BOOST_TEST(!input_schema.validate(json::parse(R"({"id": "INC-1", "title": "t", "extra": 1})")).empty());
+    BOOST_TEST(!input_schema.validate(json::parse(R"({"id": "INC-1", "title": "t", "priority": "urgent"})")).empty());
+    BOOST_TEST(!input_schema.validate(json::parse(R"({"id": "INC-1", "title": "t", "due": "next week"})")).empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
