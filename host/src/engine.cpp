@@ -46,9 +46,127 @@ void redact_result(const SecretStore& secrets, RunResult& result) {
     for (StepRecord& record : result.steps) redact_record(secrets, record);
 }
 
+// Durable runs (EngineOptions::store) ------------------------------------
+
+RunError store_error(std::string step, const Error& error) {
+    return RunError{"store_failed", std::move(step), "",
+                    "the run could not be recorded in the run store: " + error.to_string()};
+}
+
+// What the store keeps of a finished step: its record, and the output it wrote.
+boost::json::object step_payload(const StepRecord& record, const boost::json::value* output) {
+    boost::json::object payload = record.to_json();
+    payload.erase("latency_us");  // not part of what happened, and differs on every run
+    payload["fallback_used"] = record.fallback_used;
+    if (output != nullptr) payload["output"] = *output;
+    return payload;
+}
+
+// The state key a step writes its output to, if it has one.
+const std::string* written_key(const Workflow::Step& step) {
+    return std::visit(
+        [](const auto& body) -> const std::string* {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, AgentStep> || std::is_same_v<T, ParallelStep> ||
+                          std::is_same_v<T, ReviewStep>)
+                return &body.writes;
+            else
+                return nullptr;
+        },
+        step.config->body);
+}
+
+// A usage event for the budgets spent since the last append; with the run's mutex held.
+void note_usage(Run& run, const std::string& step, std::vector<NewEvent>& events) {
+    if (run.tokens == run.stored_tokens && run.cost_usd == run.stored_cost_usd) return;
+    events.push_back({std::string(event_kind::usage), step,
+                      boost::json::object{{"tokens", run.tokens - run.stored_tokens},
+                                          {"cost_usd", run.cost_usd - run.stored_cost_usd},
+                                          {"total_tokens", run.tokens},
+                                          {"total_cost_usd", run.cost_usd}}});
+    run.stored_tokens = run.tokens;
+    run.stored_cost_usd = run.cost_usd;
+}
+
+// Plugins may return secrets: what the store keeps is redacted like the result.
+void redact_update(const Engine::Impl& engine, RunUpdate& update) {
+    const SecretStore* secrets = engine.options.secrets;
+    if (secrets == nullptr || !secrets->redacts()) return;
+    for (NewEvent& event : update.events) secrets->redact_in_place(event.payload);
+    if (update.state) {
+        boost::json::value state = std::move(*update.state);
+        secrets->redact_in_place(state);
+        update.state = std::move(state.as_object());
+    }
+}
+
+// The end of finish_run, once the run is recorded (or needs not be).
+void deliver(const std::shared_ptr<Run>& run, RunResult result) {
+    Engine::Impl& engine = *run->engine;
+    if (result.error) {
+        engine.log(LogLevel::warning,
+                   "run failed: " + result.error->code + " at step " + result.error->step +
+                       (result.error->agent.empty() ? "" : " (agent " + result.error->agent + ")") + ": " +
+                       result.error->message,
+                   run->tags(result.error->agent, result.error->step));
+    }
+    if (!run->span_id.empty()) {
+        Span span{run->id, run->span_id, "", "run " + result.workflow, "run", run->started_wall,
+                  std::chrono::system_clock::now(), result.ok, {}};
+        span.attributes["workflow"] = result.workflow;
+        span.attributes["steps"] = result.steps.size();
+        span.attributes["tokens"] = result.tokens;
+        span.attributes["cost_usd"] = result.cost_usd;
+        if (result.error) span.attributes["error"] = result.error->to_json();
+        engine.emit(span);
+    }
+    auto done = std::move(run->done);
+    try {
+        done(std::move(result));
+    } catch (...) {
+        // The embedder's callback must not take the worker down.
+    }
+    std::lock_guard lock(engine.runs_mutex);
+    if (--engine.runs_in_flight == 0) engine.runs_idle.notify_all();
+}
+
+// The run's last append: its final state, budgets, status and error, with a
+// run_finished event. The result goes out once that is durable; when it
+// cannot be, the run fails with store_failed.
+void record_finish(const std::shared_ptr<Run>& run, std::vector<NewEvent> events, RunResult result) {
+    RunUpdate update;
+    update.run_id = run->id;
+    update.events = std::move(events);
+    boost::json::object finished{{"ok", result.ok}};
+    if (result.ok) finished["output"] = result.output;
+    if (result.error) finished["error"] = result.error->to_json();
+    update.events.push_back({std::string(event_kind::run_finished), "", std::move(finished)});
+    update.state = result.state;
+    update.status = result.ok ? RunStatus::succeeded : RunStatus::failed;
+    update.tokens = result.tokens;
+    update.cost_usd = result.cost_usd;
+    if (result.error) update.error = boost::json::value(result.error->to_json());
+    redact_update(*run->engine, update);  // the result's own fields are redacted already
+    run->engine->options.store->append_async(
+        std::move(update), [run, result = std::move(result)](Result<uint64_t> appended) mutable {
+            if (!appended) {
+                if (!result.error || result.error->code != "store_failed") {
+                    result.error = store_error(result.error ? result.error->step : std::string(), appended.error());
+                }
+                result.ok = false;
+                result.output = nullptr;
+            }
+            // Possibly on the store's thread: the rest runs on the pool, and the
+            // run is moved there, so that nothing of it is released on the store's thread.
+            Engine::Impl& engine = *run->engine;
+            engine.post([run = std::move(run), result = std::move(result)]() mutable { deliver(run, std::move(result)); });
+        });
+}
+
 void finish_run(const std::shared_ptr<Run>& run, bool ok, boost::json::value output, std::optional<RunError> error) {
     RunResult result;
     std::vector<std::shared_ptr<AgentCall>> to_cancel;
+    std::vector<NewEvent> events;
     {
         std::lock_guard lock(run->mutex);
         if (run->finished) return;
@@ -66,38 +184,18 @@ void finish_run(const std::shared_ptr<Run>& run, bool ok, boost::json::value out
         result.duration = since(run->started);
         result.tokens = run->tokens;
         result.cost_usd = run->cost_usd;
+        if (run->stored) {
+            events = std::move(run->pending_events);
+            note_usage(*run, result.error ? result.error->step : std::string(), events);
+        }
     }
     for (auto& call : to_cancel) cancel_call(call);  // e.g. parallel branches still running
 
-    Engine::Impl& engine = *run->engine;
     // The one place every result passes: errors quote plugins' failure
     // messages, and output and state hold whatever plugins returned.
-    if (const SecretStore* secrets = engine.options.secrets) redact_result(*secrets, result);
-    if (result.error) {
-        engine.log(LogLevel::warning,
-                   "run failed: " + result.error->code + " at step " + result.error->step +
-                       (result.error->agent.empty() ? "" : " (agent " + result.error->agent + ")") + ": " +
-                       result.error->message,
-                   run->tags(result.error->agent, result.error->step));
-    }
-    if (!run->span_id.empty()) {
-        Span span{run->id, run->span_id, "", "run " + result.workflow, "run", run->started_wall,
-                  std::chrono::system_clock::now(), ok, {}};
-        span.attributes["workflow"] = result.workflow;
-        span.attributes["steps"] = result.steps.size();
-        span.attributes["tokens"] = result.tokens;
-        span.attributes["cost_usd"] = result.cost_usd;
-        if (result.error) span.attributes["error"] = result.error->to_json();
-        engine.emit(span);
-    }
-    auto done = std::move(run->done);
-    try {
-        done(std::move(result));
-    } catch (...) {
-        // The embedder's callback must not take the worker down.
-    }
-    std::lock_guard lock(engine.runs_mutex);
-    if (--engine.runs_in_flight == 0) engine.runs_idle.notify_all();
+    if (const SecretStore* secrets = run->engine->options.secrets) redact_result(*secrets, result);
+    if (run->stored) return record_finish(run, std::move(events), std::move(result));
+    deliver(run, std::move(result));
 }
 
 void emit_step_span(const std::shared_ptr<Run>& run, const StepRecord& record,
@@ -124,6 +222,7 @@ void step_failed(const std::shared_ptr<Run>& run, StepRecord record, std::chrono
     {
         std::lock_guard lock(run->mutex);
         if (run->finished) return;
+        if (run->stored) run->pending_events.push_back({"step_failed", record.step, step_payload(record, nullptr)});
         run->records.push_back(std::move(record));
     }
     fail_run(run, std::move(error));
@@ -138,12 +237,44 @@ void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord re
     if (!next) {
         return fail_run(run, RunError{"no_route", record.step, "", "no step named " + record.next});
     }
+    if (!run->stored) {
+        {
+            std::lock_guard lock(run->mutex);
+            if (run->finished) return;
+            run->records.push_back(std::move(record));
+        }
+        return run_step(run, *next);
+    }
+    // Durable: the step's events and the state it left commit together, and
+    // the next step starts only once they have.
+    RunUpdate update;
+    update.run_id = run->id;
     {
         std::lock_guard lock(run->mutex);
         if (run->finished) return;
+        const boost::json::value* output = nullptr;
+        if (const std::string* key = written_key(step)) output = run->state.as_object().if_contains(*key);
+        if (record.fallback_used) {
+            update.events.push_back({std::string(event_kind::fallback), record.step,
+                                     boost::json::object{{"agent", record.agent}, {"plugin", record.plugin}}});
+        }
+        note_usage(*run, record.step, update.events);
+        update.events.push_back({std::string(event_kind::output), record.step, step_payload(record, output)});
+        update.state = run->state.as_object();
+        update.tokens = run->tokens;
+        update.cost_usd = run->cost_usd;
         run->records.push_back(std::move(record));
     }
-    run_step(run, *next);
+    redact_update(*run->engine, update);
+    run->engine->options.store->append_async(
+        std::move(update), [run, index, next = *next](Result<uint64_t> appended) mutable {
+            // Possibly on the store's thread: the run goes on on the pool (moved
+            // there, so that nothing of it is released on the store's thread).
+            Engine::Impl& engine = *run->engine;
+            if (appended) return engine.post([run = std::move(run), next] { run_step(run, next); });
+            RunError error = store_error(step_name(*run, index), appended.error());
+            engine.post([run = std::move(run), error = std::move(error)]() mutable { fail_run(run, std::move(error)); });
+        });
 }
 
 // The input an agent receives: {field: state[pointer]} for each of the step's
@@ -391,6 +522,9 @@ void run_end_step(const std::shared_ptr<Run>& run, const EndStep& step, StepCont
     }
     {
         std::lock_guard lock(run->mutex);
+        if (run->stored) {
+            run->pending_events.push_back({std::string(event_kind::output), record.step, step_payload(record, &output)});
+        }
         run->records.push_back(record);
     }
     if (!ctx.span_id.empty()) {
@@ -495,6 +629,26 @@ std::string Engine::start(std::shared_ptr<const Workflow> workflow, boost::json:
         ++impl_->runs_in_flight;
     }
     const std::string id = run->id;
+    if (RunStore* store = impl_->options.store) {
+        // Recorded before its first step, with what it will run with.
+        NewRun record;
+        record.id = run->id;
+        record.workflow = run->workflow->name();
+        record.config_sha256 = run->workflow->config().sha256;
+        for (const Workflow::Agent& agent : run->workflow->agents()) {
+            if (agent.instance) record.plugins[agent.config->name] = agent.instance->plugin().id();
+        }
+        record.input = run->state.as_object()["input"];
+        record.state = run->state.as_object();
+        record.created = run->started_wall;
+        auto created = store->create_run(record);
+        if (!created) {
+            const std::string& first = step_name(*run, run->workflow->start());
+            impl_->post([run, error = store_error(first, created.error())]() mutable { fail_run(run, std::move(error)); });
+            return id;
+        }
+        run->stored = true;
+    }
     impl_->post([run] { run_step(run, run->workflow->start()); });
     return id;
 }

@@ -5,6 +5,7 @@
 
 #include <agenthost/host/call_context.hpp>
 #include <agenthost/host/engine.hpp>
+#include <agenthost/host/run_store.hpp>
 #include <agenthost/host/scheduler.hpp>
 #include <agenthost/host/tracer.hpp>
 
@@ -125,6 +126,11 @@ struct Run : std::enable_shared_from_this<Run> {
     std::string budget_spent;  //!< "token_budget" / "cost_budget" once a usage report went over
     bool finished = false;
     std::vector<std::weak_ptr<AgentCall>> calls;  //!< to cancel when the run ends early
+    // With a store (EngineOptions::store):
+    bool stored = false;                    //!< the store holds the run: every step is appended to it
+    std::vector<NewEvent> pending_events;   //!< for the final append (a failed step, the end step)
+    uint64_t stored_tokens = 0;             //!< budgets spent as of the last append, for usage events
+    double stored_cost_usd = 0.0;
 
     const Workflow::Step& step(std::size_t i) const { return workflow->steps()[i]; }
     LogTags tags(std::string_view agent = {}, std::string_view step_name = {}) const {

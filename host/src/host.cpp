@@ -6,6 +6,7 @@
 #include <agenthost/host/engine.hpp>
 #include <agenthost/host/host_services.hpp>
 #include <agenthost/host/http_service.hpp>
+#include <agenthost/host/run_store.hpp>
 #include <agenthost/host/secret_store.hpp>
 #include <agenthost/host/tracer.hpp>
 #include <agenthost/registry/registry.hpp>
@@ -14,6 +15,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 #include <tuple>
 
 namespace agenthost {
@@ -26,6 +28,9 @@ struct Host::Impl {
     Logger logger{secrets};
     HostServices services{logger, secrets};
     std::unique_ptr<Tracer> tracer;
+    // Outlives the engine: the store answers its last appends on its own
+    // thread, and those answers post to the engine's pool.
+    std::unique_ptr<RunStore> store;
     // Declared before the engine, so destroyed after it: HTTP callbacks run on
     // the engine's pool, and the pool runs the last of them while it joins.
     std::unique_ptr<HttpService> http;
@@ -33,8 +38,16 @@ struct Host::Impl {
 
     explicit Impl(HostOptions o) : options(std::move(o)) {
         if (options.trace_file) tracer = std::make_unique<Tracer>(*options.trace_file, secrets);
-        engine = std::make_unique<Engine>(
-            EngineOptions{options.worker_threads, options.max_output_bytes, tracer.get(), &logger, secrets.get()});
+        if (!options.store.empty()) {
+            auto opened = open_sqlite_run_store(options.store);
+            if (!opened) {
+                throw std::runtime_error("cannot open the run store " + options.store.string() + ": " +
+                                         opened.error().to_string());
+            }
+            store = std::move(opened).value();
+        }
+        engine = std::make_unique<Engine>(EngineOptions{options.worker_threads, options.max_output_bytes, tracer.get(),
+                                                        &logger, secrets.get(), store.get()});
         HttpServiceOptions http_options;
         http_options.dispatch = [engine = engine.get()](std::function<void()> work) { engine->post(std::move(work)); };
         http_options.tracer = tracer.get();

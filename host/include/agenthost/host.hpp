@@ -40,6 +40,9 @@ struct HostOptions {
     std::optional<std::filesystem::path> trace_file;
     //! An agent output larger than this fails its attempt.
     std::size_t max_output_bytes = 16 * 1024 * 1024;
+    //! A SQLite run store (created when missing): every run is recorded there,
+    //! step by step. Empty: runs are not recorded.
+    std::filesystem::path store;
 };
 
 using LoadResult = std::variant<std::shared_ptr<const Workflow>, ConfigIssues>;
@@ -59,7 +62,7 @@ struct AgentTestReport {
 
 class Host {
 public:
-    //! Throws std::runtime_error when it cannot start (e.g. the trace file cannot be opened).
+    //! Throws std::runtime_error when it cannot start (e.g. the trace file or the store cannot be opened).
     explicit Host(HostOptions options = {});
     //! Waits for the runs in flight.
     ~Host();

@@ -17,6 +17,7 @@
 
 namespace agenthost {
 
+class RunStore;
 class SecretStore;
 class Tracer;
 
@@ -28,6 +29,11 @@ struct EngineOptions {
     //! When set, every run's result is redacted against it as the run ends
     //! (output, state, error and step records); must outlive the engine.
     const SecretStore* secrets = nullptr;
+    //! When set, every run is recorded there: created before its first step,
+    //! one append (events, state, budgets spent) after each step, which the
+    //! next step waits for, and its final status. Must outlive the engine.
+    //! None: nothing is recorded, at no cost.
+    RunStore* store = nullptr;
 };
 
 class Engine {
