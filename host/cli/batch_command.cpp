@@ -316,7 +316,7 @@ private:
 
 // The shared settings, and the worker threads that --workers asks for.
 std::optional<HostOptions> host_options(const Invocation& inv) {
-    auto options = cli_host_options(inv);
+    auto options = cli_host_options(inv, true);
     if (options) options->worker_threads = positive_option(inv, "--workers", 0, max_concurrency);
     return options;
 }
@@ -416,6 +416,7 @@ std::vector<Command> batch_commands() {
                  {"--concurrency", "N", "at most N runs in flight (default: 16)"},
                  {"--workers", "N", "worker threads for the engine and plugin calls (default: the machine's cores)"},
                  {"--trace", "FILE", "append one JSON line per span (run, step, attempt) to FILE"},
+                 store_option,
                  {"--plugin-dir", "DIR", "also search DIR for plugins (repeatable)", true}},
                 1, 1, &batch},
     };

@@ -44,5 +44,7 @@ std::vector<Command> plugins_commands();
 std::vector<Command> workflow_commands();
 //! batch: one workflow over a JSON Lines file of inputs.
 std::vector<Command> batch_commands();
+//! The `runs` group: list, show, prune (a run store's records).
+std::vector<Command> runs_commands();
 
 }  // namespace agenthost::cli

@@ -121,7 +121,7 @@ void require(const Invocation& inv, std::initializer_list<std::string_view> name
 
 int run(const Invocation& inv) {
     require(inv, {"--input"});
-    auto options = cli_host_options(inv);
+    auto options = cli_host_options(inv, true);
     if (!options) return exit_failure;
     auto input = read_json_file(inv, *inv.args.value("--input"), "input");
     if (!input) return exit_failure;
@@ -193,6 +193,7 @@ std::vector<Command> workflow_commands() {
                 {{"--input", "FILE", "the run's input document (JSON)"},
                  {"--explain", "", "also print the path taken, with per-step latency"},
                  {"--trace", "FILE", "append one JSON line per span (run, step, attempt) to FILE"},
+                 store_option,
                  json_option,
                  plugin_dir_option},
                 1, 1, &run},

@@ -27,9 +27,10 @@ struct CliOutcome {
     std::string err;
 };
 
-//! Runs AGENTHOST_CLI with `args`. AGENTHOST_PLUGIN_PATH is removed from the
-//! child's environment so that the developer's own plugins never leak in.
-inline CliOutcome run_cli(const std::vector<std::string>& args) {
+//! Runs AGENTHOST_CLI with `args`. AGENTHOST_PLUGIN_PATH and AGENTHOST_STORE
+//! are removed from the child's environment so that the developer's own
+//! plugins and run store never leak in; `extra_env` ("NAME=value") is added.
+inline CliOutcome run_cli(const std::vector<std::string>& args, std::vector<std::string> extra_env = {}) {
     std::vector<std::string> argv_storage{AGENTHOST_CLI};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -39,8 +40,10 @@ inline CliOutcome run_cli(const std::vector<std::string>& args) {
     std::vector<char*> envp;
     for (char** e = environ; *e != nullptr; ++e) {
         if (std::string_view(*e).starts_with("AGENTHOST_PLUGIN_PATH=")) continue;
+        if (std::string_view(*e).starts_with("AGENTHOST_STORE=")) continue;
         envp.push_back(*e);
     }
+    for (std::string& e : extra_env) envp.push_back(e.data());
     envp.push_back(nullptr);
 
     int out_pipe[2];
