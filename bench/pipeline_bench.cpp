@@ -9,8 +9,10 @@
 // is what the host adds: scheduling, timeouts, records, ids, the ABI crossing.
 //
 //   pipeline_bench [RUNS] [--runs N] [--serial-runs N] [--floor-runs N]
-//                  [--concurrency N] [--workers N] [--plugin-dir DIR]
+//                  [--concurrency N] [--workers N] [--plugin-dir DIR] [--store FILE]
 //
+// --store records every run in a SQLite run store (HostOptions::store): the
+// durable figures, to set against the same command without it.
 // RUNS (default 100000) is the number of runs at concurrency 256; the serial
 // (concurrency 1) and floor measurements default to min(RUNS, 20000) and
 // min(RUNS, 50000). `pipeline_bench 200` is a smoke run. Build in Release for
@@ -69,12 +71,13 @@ struct Options {
     std::size_t concurrency = kHighConcurrency;
     std::size_t workers = 0;  // HostOptions::worker_threads; 0: the host's default
     fs::path plugin_dir = AGENTHOST_BENCH_PLUGIN_DIR;
+    fs::path store;  // HostOptions::store; empty: runs are not recorded
 };
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "pipeline_bench: " << problem << "\n"
               << "usage: pipeline_bench [RUNS] [--runs N] [--serial-runs N] [--floor-runs N] [--concurrency N]"
-                 " [--workers N] [--plugin-dir DIR]\n";
+                 " [--workers N] [--plugin-dir DIR] [--store FILE]\n";
     std::exit(2);
 }
 
@@ -102,6 +105,7 @@ Options parse_options(int argc, char** argv) {
         else if (arg == "--concurrency") o.concurrency = count_arg(value());
         else if (arg == "--workers") o.workers = count_arg(value());
         else if (arg == "--plugin-dir") o.plugin_dir = value();
+        else if (arg == "--store") o.store = value();
         else if (arg == "-h" || arg == "--help") usage("prints figures; no options are required");
         else if (!arg.empty() && arg[0] != '-') o.runs = count_arg(arg);
         else usage("unknown option " + std::string(arg));
@@ -374,6 +378,7 @@ int main(int argc, char** argv) {
 
     agenthost::HostOptions host_options;
     host_options.worker_threads = options.workers;
+    host_options.store = options.store;
     agenthost::Host host(host_options);
     auto loaded = host.load(config_file);
     if (auto* issues = std::get_if<agenthost::ConfigIssues>(&loaded)) {
@@ -414,6 +419,8 @@ int main(int argc, char** argv) {
 
     std::printf("agenthost pipeline_bench: %d agent hops per run (fixture-echo-strict, schemas on), %u cores\n",
                 kHops, std::thread::hardware_concurrency());
+    if (options.store.empty()) std::printf("  runs: in memory (no --store)\n");
+    else std::printf("  runs: recorded in the SQLite store %s (one append per step)\n", options.store.c_str());
 #ifdef NDEBUG
     std::printf("  build: optimised (NDEBUG)\n");
 #else
