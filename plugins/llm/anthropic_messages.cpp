@@ -57,17 +57,6 @@ std::optional<Usage> read_usage(const json::object& root) {
     return read;
 }
 
-std::string string_at(const json::object& object, std::string_view key) {
-    const json::value* v = object.if_contains(key);
-    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-ParseOutcome unusable(ParseOutcome outcome, Unusable why, std::string error) {
-    outcome.unusable = why;
-    outcome.error = std::move(error);
-    return outcome;
-}
-
 }  // namespace
 
 ParseOutcome parse_response(std::string_view body) {

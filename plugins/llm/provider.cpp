@@ -12,6 +12,17 @@ std::string join_url(std::string_view base_url, std::string_view path) {
     return std::string(base_url) + std::string(path);
 }
 
+std::string string_at(const json::object& object, std::string_view key) {
+    const json::value* v = object.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+ParseOutcome unusable(ParseOutcome outcome, Unusable why, std::string error) {
+    outcome.unusable = why;
+    outcome.error = std::move(error);
+    return outcome;
+}
+
 uint64_t token_count(const json::object& usage, std::string_view key) noexcept {
     const json::value* v = usage.if_contains(key);
     if (v == nullptr) return 0;
@@ -78,11 +89,6 @@ ah_status status_for_transport(ah_status transport) noexcept {
 }
 
 namespace {
-
-std::string string_at(const json::object& object, std::string_view key) {
-    const json::value* v = object.if_contains(key);
-    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 // A body quoted in a message: one line, short, so that a provider's HTML error page stays readable.
 std::string excerpt(std::string_view body) {

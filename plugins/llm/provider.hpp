@@ -121,6 +121,12 @@ std::string join_url(std::string_view base_url, std::string_view path);
 //! is missing or not a count.
 uint64_t token_count(const boost::json::object& usage, std::string_view key) noexcept;
 
+//! The string at `key`, or "" when it is missing or not a string.
+std::string string_at(const boost::json::object& object, std::string_view key);
+
+//! `outcome` (its usage kept) marked unusable for `why`.
+ParseOutcome unusable(ParseOutcome outcome, Unusable why, std::string error);
+
 //! Reads both dialects' error shapes: {"error": {"message", "type", "code"}}
 //! (OpenAI) and {"type": "error", "error": {"type", "message"}} (Anthropic).
 ProviderError parse_error_body(std::string_view body);
