@@ -28,7 +28,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-constexpr std::uint64_t kRequestBodyLimit = 32u * 1024u * 1024u;
 // While an answer waits, a read of this size notices the client hanging up.
 constexpr std::size_t kHangupProbeBytes = 512;
 // The buffer keeps what a typical request needed; a rare large one is given back.
@@ -51,7 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_header() {
     if (buffer_.size() == 0 && buffer_.capacity() > kIdleBufferKeep) buffer_.shrink_to_fit();
     parser_.emplace();
-    parser_->body_limit(kRequestBodyLimit);
+    parser_->body_limit(std::uint64_t{kRequestBodyLimit});
     http::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](error_code error, std::size_t) {
       if (error) return self->close();
       self->continue_if_expected();

@@ -40,7 +40,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-constexpr std::size_t kRequestBodyLimit = 32u * 1024u * 1024u;
 // Enough that a client puts thousands of requests on one connection.
 constexpr std::uint32_t kMaxConcurrentStreams = 100'000;
 // Request bodies never wait for a WINDOW_UPDATE: per stream, and for the connection.

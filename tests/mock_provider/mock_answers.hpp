@@ -36,6 +36,9 @@ namespace agenthost::testing::detail {
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
+// The largest request body either transport accepts.
+inline constexpr std::size_t kRequestBodyLimit = 32u * 1024u * 1024u;
+
 enum class Transport { http1, http2 };
 enum class Dialect { openai, anthropic };
 struct Prompt;  // What an answer depends on, read from a request body.
