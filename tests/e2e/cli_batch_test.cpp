@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include "temp_dir.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -27,6 +29,8 @@
 
 namespace {
 
+using agenthost::test::TempDir;
+
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using agenthost::test::BackgroundCli;
@@ -41,19 +45,6 @@ const std::string support_config = (source_dir / "config/support.json").string()
 const std::string slow_config = (source_dir / "tests/e2e/data/batch/slow.json").string();
 const std::string engine_fixtures = (fs::path(AGENTHOST_FIXTURE_PLUGIN_DIR) / "engine").string();
 
-//! A folder of its own under the system's temporary folder, removed at the end.
-struct TempDir {
-    fs::path path;
-    explicit TempDir(std::string_view name)
-        : path(fs::temp_directory_path() / ("agenthost-cli-batch-" + std::string(name) + "-" + std::to_string(::getpid()))) {
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
 
 bool contains(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
 
@@ -143,18 +134,18 @@ BOOST_AUTO_TEST_SUITE(cli_batch)
 
 BOOST_AUTO_TEST_CASE(every_input_line_gets_one_result_line_with_its_run_id_and_expected_route) {
     TempDir dir("all");
-    const auto at = write_tickets(dir.path / "tickets.jsonl", 3);
+    const auto at = write_tickets(dir.path() / "tickets.jsonl", 3);
     // Blank lines are skipped, but still count as lines of the file.
-    std::string text = read_whole_file(dir.path / "tickets.jsonl");
+    std::string text = read_whole_file(dir.path() / "tickets.jsonl");
     text.insert(text.find('\n') + 1, "\n   \n");
-    write_file(dir.path / "tickets.jsonl", text);
+    write_file(dir.path() / "tickets.jsonl", text);
 
-    const CliOutcome r = run_cli({"batch", support_config, "--input", (dir.path / "tickets.jsonl").string(), "--output",
-                                  (dir.path / "out.jsonl").string()});
+    const CliOutcome r = run_cli({"batch", support_config, "--input", (dir.path() / "tickets.jsonl").string(), "--output",
+                                  (dir.path() / "out.jsonl").string()});
     BOOST_TEST_INFO("stdout: " << r.out << "\nstderr: " << r.err);
     BOOST_TEST_REQUIRE(r.exit_code == 0);
     BOOST_TEST(r.out.empty());  // results go to the output file; stdout stays clean
-    const auto by_line = results(dir.path / "out.jsonl");
+    const auto by_line = results(dir.path() / "out.jsonl");
     BOOST_TEST_REQUIRE(by_line.size() == at.size());
     std::set<std::string> run_ids;
     for (const auto& [n, ticket] : at) {
@@ -171,15 +162,15 @@ BOOST_AUTO_TEST_CASE(every_input_line_gets_one_result_line_with_its_run_id_and_e
 BOOST_AUTO_TEST_CASE(a_bad_line_gets_a_bad_input_error_and_the_others_still_run) {
     TempDir dir("bad");
     const auto all = tickets();
-    const fs::path input = dir.path / "mixed.jsonl";
+    const fs::path input = dir.path() / "mixed.jsonl";
     write_file(input, json::serialize(all[0]) + "\n" + "this is not JSON\n" + json::serialize(all[1]) + "\n" +
                           R"({"id": "T-9", "body": "cut short)" + "\n" + json::serialize(all[2]) + "\n");
 
     const CliOutcome r = run_cli({"batch", support_config, "--input", input.string(), "--output",
-                                  (dir.path / "out.jsonl").string(), "--concurrency", "2"});
+                                  (dir.path() / "out.jsonl").string(), "--concurrency", "2"});
     BOOST_TEST_INFO("stderr: " << r.err);
     BOOST_TEST(r.exit_code == 1);
-    const auto by_line = results(dir.path / "out.jsonl");
+    const auto by_line = results(dir.path() / "out.jsonl");
     BOOST_TEST_REQUIRE(by_line.size() == 5u);
     check_ticket_result(by_line.at(1), all[0]);
     check_ticket_result(by_line.at(3), all[1]);
@@ -201,8 +192,8 @@ BOOST_AUTO_TEST_CASE(a_bad_line_gets_a_bad_input_error_and_the_others_still_run)
 
 BOOST_AUTO_TEST_CASE(resume_keeps_the_lines_done_and_redoes_a_torn_last_line) {
     TempDir dir("resume");
-    const fs::path input = dir.path / "tickets.jsonl";
-    const fs::path output = dir.path / "out.jsonl";
+    const fs::path input = dir.path() / "tickets.jsonl";
+    const fs::path output = dir.path() / "out.jsonl";
     const auto at = write_tickets(input, 1);
     // Lines 1 and 3 "done" with answers the workflow would never give, so
     // that keeping them (not rerunning them) shows; then what a kill in the
@@ -239,8 +230,8 @@ BOOST_AUTO_TEST_CASE(resume_keeps_the_lines_done_and_redoes_a_torn_last_line) {
 
 BOOST_AUTO_TEST_CASE(an_output_file_that_is_not_batch_output_is_left_alone) {
     TempDir dir("foreign");
-    const fs::path input = dir.path / "tickets.jsonl";
-    const fs::path output = dir.path / "notes.txt";
+    const fs::path input = dir.path() / "tickets.jsonl";
+    const fs::path output = dir.path() / "notes.txt";
     write_tickets(input, 1);
     const std::string notes = "my notes\n" R"({"line":2,"ok":true})" "\n";
     write_file(output, notes);
@@ -253,11 +244,11 @@ BOOST_AUTO_TEST_CASE(an_output_file_that_is_not_batch_output_is_left_alone) {
 
 BOOST_AUTO_TEST_CASE(concurrency_1_and_8_give_the_same_results) {
     TempDir dir("concurrency");
-    const fs::path input = dir.path / "tickets.jsonl";
+    const fs::path input = dir.path() / "tickets.jsonl";
     write_tickets(input, 4);
     std::map<std::string, std::map<std::size_t, json::object>> by_concurrency;
     for (const std::string n : {"1", "8"}) {
-        const fs::path output = dir.path / ("out-" + n + ".jsonl");
+        const fs::path output = dir.path() / ("out-" + n + ".jsonl");
         const CliOutcome r =
             run_cli({"batch", support_config, "--input", input.string(), "--output", output.string(), "--concurrency", n});
         BOOST_TEST_INFO("stderr: " << r.err);
@@ -282,14 +273,14 @@ BOOST_AUTO_TEST_CASE(concurrency_1_and_8_give_the_same_results) {
 
 BOOST_AUTO_TEST_CASE(progress_off_a_terminal_is_plain_lines_and_a_summary) {
     TempDir dir("progress");
-    const fs::path input = dir.path / "tickets.jsonl";
+    const fs::path input = dir.path() / "tickets.jsonl";
     write_tickets(input, 2);
     const CliOutcome r = run_cli({"batch", support_config, "--input", input.string(), "--output",
-                                  (dir.path / "out.jsonl").string()});
+                                  (dir.path() / "out.jsonl").string()});
     BOOST_TEST_REQUIRE(r.exit_code == 0);
     BOOST_TEST(!contains(r.err, "\r"), r.err);  // stderr is a pipe here: nothing is redrawn
     const std::regex summary(R"(agenthost: batch: 12 of 12 lines done: 12 ok, 0 failed, 0 skipped \(already in )" +
-                             std::regex_replace((dir.path / "out.jsonl").string(), std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
+                             std::regex_replace((dir.path() / "out.jsonl").string(), std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
                              R"(\); [0-9]+\.[0-9]{2} s, [0-9]+\.[0-9] runs/s, 0 tokens, \$0\.000000\n$)");
     BOOST_TEST(std::regex_search(r.err, summary), r.err);
 }
@@ -311,18 +302,18 @@ BOOST_AUTO_TEST_CASE(help_documents_the_command) {
 
 BOOST_AUTO_TEST_CASE(a_config_with_problems_is_reported_as_validate_reports_it) {
     TempDir dir("config");
-    const fs::path input = dir.path / "tickets.jsonl";
+    const fs::path input = dir.path() / "tickets.jsonl";
     write_tickets(input, 1);
     std::string text = read_whole_file(slow_config);
     text.replace(text.find(R"("next": "done")"), 14, R"("next": "dnoe")");
-    write_file(dir.path / "broken.json", text);
-    const CliOutcome r = run_cli({"batch", (dir.path / "broken.json").string(), "--input", input.string(), "--output",
-                                  (dir.path / "out.jsonl").string(), "--plugin-dir", engine_fixtures});
+    write_file(dir.path() / "broken.json", text);
+    const CliOutcome r = run_cli({"batch", (dir.path() / "broken.json").string(), "--input", input.string(), "--output",
+                                  (dir.path() / "out.jsonl").string(), "--plugin-dir", engine_fixtures});
     BOOST_TEST(r.exit_code == 1);
-    BOOST_TEST(contains(r.err, (dir.path / "broken.json").string() + ":"), r.err);
+    BOOST_TEST(contains(r.err, (dir.path() / "broken.json").string() + ":"), r.err);
     BOOST_TEST(contains(r.err, "/steps/wait/next"), r.err);
     BOOST_TEST(contains(r.err, "problems found"), r.err);
-    BOOST_TEST(read_whole_file(dir.path / "out.jsonl").empty());
+    BOOST_TEST(read_whole_file(dir.path() / "out.jsonl").empty());
 }
 
 //! 20 inputs for the slow workflow, whose runs take about half a second each.
@@ -335,12 +326,12 @@ fs::path write_slow_input(const fs::path& dir) {
 
 BOOST_AUTO_TEST_CASE(an_interrupt_finishes_the_runs_in_flight_and_a_rerun_completes) {
     TempDir dir("interrupt");
-    const fs::path input = write_slow_input(dir.path);
-    const fs::path output = dir.path / "out.jsonl";
+    const fs::path input = write_slow_input(dir.path());
+    const fs::path output = dir.path() / "out.jsonl";
     const std::vector<std::string> args{"batch", slow_config, "--input", input.string(), "--output", output.string(),
                                         "--concurrency", "2", "--plugin-dir", engine_fixtures};
     {
-        BackgroundCli batch(args, dir.path / "stdout", dir.path / "stderr");
+        BackgroundCli batch(args, dir.path() / "stdout", dir.path() / "stderr");
         const bool first_line = wait_until([&] { return contains(read_whole_file(output), "\n"); }, 30s);
         BOOST_TEST_REQUIRE(first_line, "no output line within 30 s; stderr:\n" << batch.err());
         batch.signal(SIGINT);
@@ -374,11 +365,11 @@ BOOST_AUTO_TEST_CASE(an_interrupt_finishes_the_runs_in_flight_and_a_rerun_comple
 
 BOOST_AUTO_TEST_CASE(a_second_interrupt_stops_at_once_with_whole_lines) {
     TempDir dir("interrupt-twice");
-    const fs::path input = write_slow_input(dir.path);
-    const fs::path output = dir.path / "out.jsonl";
+    const fs::path input = write_slow_input(dir.path());
+    const fs::path output = dir.path() / "out.jsonl";
     BackgroundCli batch({"batch", slow_config, "--input", input.string(), "--output", output.string(), "--concurrency",
                          "4", "--plugin-dir", engine_fixtures},
-                        dir.path / "stdout", dir.path / "stderr");
+                        dir.path() / "stdout", dir.path() / "stderr");
     BOOST_TEST_REQUIRE(wait_until([&] { return contains(read_whole_file(output), "\n"); }, 30s),
                        "no output line within 30 s; stderr:\n" << batch.err());
     batch.signal(SIGINT);

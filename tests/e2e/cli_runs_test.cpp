@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -15,6 +17,8 @@
 #include <vector>
 
 namespace {
+
+using agenthost::test::TempDir;
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -25,21 +29,6 @@ const fs::path source_dir = AGENTHOST_SOURCE_DIR;
 const std::string pipeline_config = (source_dir / "tests/fixtures/configs/engine/pipeline.json").string();
 const std::string engine_fixtures = (fs::path(AGENTHOST_FIXTURE_PLUGIN_DIR) / "engine").string();
 
-//! A folder of its own under the system's temporary folder, removed at the end.
-struct TempDir {
-    fs::path path;
-    explicit TempDir(std::string_view name)
-        : path(fs::temp_directory_path() / ("agenthost-cli-runs-" + std::string(name) + "-" + std::to_string(::getpid()))) {
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
 
 bool contains(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
 
@@ -55,7 +44,7 @@ std::string describe(const CliOutcome& r) {
 //! `run --json --store`; returns the run's result document.
 json::object run_stored(const TempDir& dir, const std::string& store, const std::string& input, int expected_exit,
                         std::vector<std::string> env = {}) {
-    const fs::path in = dir.path / "input.json";
+    const fs::path in = dir.path() / "input.json";
     write_file(in, input);
     std::vector<std::string> args{"run", pipeline_config, "--plugin-dir", engine_fixtures, "--input", in.string(), "--json"};
     if (!store.empty()) {
@@ -79,17 +68,17 @@ BOOST_AUTO_TEST_SUITE(cli_runs)
 
 BOOST_AUTO_TEST_CASE(run_and_batch_record_runs_that_list_show_and_prune_read) {
     TempDir dir("round-trip");
-    const std::string store = (dir.path / "runs.db").string();
+    const std::string store = (dir.path() / "runs.db").string();
 
     const json::object ok = run_stored(dir, store, R"({"text": "hello", "n": 3})", 0);
     const json::object failed = run_stored(dir, store, R"({"text": "hello", "n": "three"})", 1);
     const std::string ok_id(ok.at("run_id").as_string());
     const std::string failed_id(failed.at("run_id").as_string());
 
-    const fs::path lines = dir.path / "inputs.jsonl";
+    const fs::path lines = dir.path() / "inputs.jsonl";
     write_file(lines, R"({"text": "a", "n": 1})" "\n" R"({"text": "b", "n": 2})" "\n" R"({"text": "c", "n": 3})" "\n");
     const CliOutcome batch = run_cli({"batch", pipeline_config, "--plugin-dir", engine_fixtures, "--input", lines.string(),
-                                      "--output", (dir.path / "out.jsonl").string(), "--store", store});
+                                      "--output", (dir.path() / "out.jsonl").string(), "--store", store});
     BOOST_REQUIRE_MESSAGE(batch.exit_code == 0, describe(batch));
 
     // list: every run, newest first; by status; limited.
@@ -153,7 +142,7 @@ BOOST_AUTO_TEST_CASE(run_and_batch_record_runs_that_list_show_and_prune_read) {
 
 BOOST_AUTO_TEST_CASE(the_store_may_come_from_the_environment) {
     TempDir dir("env");
-    const std::string store = (dir.path / "env.db").string();
+    const std::string store = (dir.path() / "env.db").string();
     const json::object ok = run_stored(dir, "", R"({"text": "hi", "n": 1})", 0, {"AGENTHOST_STORE=" + store});
     const CliOutcome listed = run_cli({"runs", "list", "--json"}, {"AGENTHOST_STORE=" + store});
     BOOST_REQUIRE_MESSAGE(listed.exit_code == 0, describe(listed));
@@ -164,8 +153,8 @@ BOOST_AUTO_TEST_CASE(the_store_may_come_from_the_environment) {
 
 BOOST_AUTO_TEST_CASE(mistakes_are_usage_errors_or_clear_failures) {
     TempDir dir("mistakes");
-    const std::string store = (dir.path / "runs.db").string();
-    const std::string missing = (dir.path / "missing.db").string();
+    const std::string store = (dir.path() / "runs.db").string();
+    const std::string missing = (dir.path() / "missing.db").string();
 
     const CliOutcome no_store = run_cli({"runs", "list"});
     BOOST_TEST(no_store.exit_code == 2, describe(no_store));
@@ -190,7 +179,7 @@ BOOST_AUTO_TEST_CASE(mistakes_are_usage_errors_or_clear_failures) {
 
     // A store path the host cannot open stops `run` before any run, with the reason.
     const CliOutcome bad = run_cli({"run", pipeline_config, "--plugin-dir", engine_fixtures, "--input",
-                                    (dir.path / "input.json").string(), "--store", dir.path.string()});
+                                    (dir.path() / "input.json").string(), "--store", dir.path().string()});
     BOOST_TEST(bad.exit_code == 1, describe(bad));
     BOOST_TEST(contains(bad.err, "cannot open the run store"));
 }

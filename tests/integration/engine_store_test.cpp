@@ -9,29 +9,17 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "temp_dir.hpp"
+
 #include <unistd.h>
 
 namespace agenthost::engine_test {
 namespace {
 
+using agenthost::test::TempDir;
+
 namespace fs = std::filesystem;
 
-//! A folder of its own under the system's temporary folder, removed at the end.
-struct TempDir {
-    fs::path path;
-    explicit TempDir(std::string_view name)
-        : path(fs::temp_directory_path() /
-               ("agenthost-engine-store-" + std::string(name) + "-" + std::to_string(::getpid()))) {
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
 
 HostOptions stored_options(const fs::path& store) {
     HostOptions options = host_options();
@@ -66,7 +54,7 @@ BOOST_AUTO_TEST_SUITE(engine_store)
 
 BOOST_AUTO_TEST_CASE(a_run_is_recorded_step_by_step_with_its_final_state) {
     TempDir dir("pipeline");
-    const fs::path store = dir.path / "runs.db";
+    const fs::path store = dir.path() / "runs.db";
     RunResult result;
     std::string sha256;
     {
@@ -109,7 +97,7 @@ BOOST_AUTO_TEST_CASE(a_run_is_recorded_step_by_step_with_its_final_state) {
 
 BOOST_AUTO_TEST_CASE(tokens_and_cost_are_recorded_with_usage_events) {
     TempDir dir("cost");
-    const fs::path store = dir.path / "runs.db";
+    const fs::path store = dir.path() / "runs.db";
     RunResult result;
     {
         TestHost host(stored_options(store));
@@ -132,7 +120,7 @@ BOOST_AUTO_TEST_CASE(tokens_and_cost_are_recorded_with_usage_events) {
 
 BOOST_AUTO_TEST_CASE(a_failed_run_is_recorded_failed_with_its_error) {
     TempDir dir("failed");
-    const fs::path store = dir.path / "runs.db";
+    const fs::path store = dir.path() / "runs.db";
     RunResult result;
     {
         TestHost host(stored_options(store));
@@ -157,7 +145,7 @@ BOOST_AUTO_TEST_CASE(a_failed_run_is_recorded_failed_with_its_error) {
 
 BOOST_AUTO_TEST_CASE(a_step_that_fails_is_recorded_with_the_run) {
     TempDir dir("missing");
-    const fs::path store = dir.path / "runs.db";
+    const fs::path store = dir.path() / "runs.db";
     RunResult result;
     {
         TestHost host(stored_options(store));
@@ -174,7 +162,7 @@ BOOST_AUTO_TEST_CASE(a_step_that_fails_is_recorded_with_the_run) {
 
 BOOST_AUTO_TEST_CASE(concurrent_runs_are_all_recorded) {
     TempDir dir("concurrent");
-    const fs::path store = dir.path / "runs.db";
+    const fs::path store = dir.path() / "runs.db";
     std::vector<RunResult> results;
     {
         TestHost host(stored_options(store));
@@ -201,13 +189,13 @@ BOOST_AUTO_TEST_CASE(concurrent_runs_are_all_recorded) {
 
 BOOST_AUTO_TEST_CASE(a_store_that_cannot_be_opened_stops_the_host) {
     TempDir dir("unopenable");
-    HostOptions options = stored_options(dir.path);  // a folder, not a file
+    HostOptions options = stored_options(dir.path());  // a folder, not a file
     try {
         Host host(options);
         BOOST_FAIL("the host started on a store it cannot open");
     } catch (const std::runtime_error& e) {
         BOOST_TEST(contains(e.what(), "cannot open the run store"));
-        BOOST_TEST(contains(e.what(), dir.path.string()));
+        BOOST_TEST(contains(e.what(), dir.path().string()));
     }
 }
 

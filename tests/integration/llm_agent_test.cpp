@@ -19,6 +19,8 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include "temp_dir.hpp"
+
 #include <atomic>
 #include <deque>
 #include <mutex>
@@ -38,29 +40,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using agenthost::test::TempDir;
+
 constexpr const char* api_key = "test-key-5f1c9a";
 constexpr double input_price = 2.0;    // per million tokens
 constexpr double output_price = 8.0;
 constexpr double cached_price = 0.5;
 
-// A folder for one test's config and key file, removed afterwards.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = std::filesystem::temp_directory_path() /
-                ("agenthost-llm-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 void write(const std::filesystem::path& file, std::string_view text) {
     std::ofstream out(file);

@@ -11,6 +11,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include "temp_dir.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -29,21 +31,8 @@ namespace json = boost::json;
 
 namespace {
 
-//! A folder that lives as long as the test.
-struct TempDir {
-    fs::path dir;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "agenthost-tickets-XXXXXX").string();
-        BOOST_TEST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        dir = tmpl;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-};
+using agenthost::test::TempDir;
+
 
 std::string config_for(const fs::path& folder, const std::string& extra = "") {
     return json::serialize(json::object{{"folder", folder.string()}}).insert(1, extra);
@@ -113,7 +102,7 @@ BOOST_AUTO_TEST_SUITE(ticket_writer)
 BOOST_AUTO_TEST_CASE(writes_the_ticket_and_records_its_key) {
     Registry registry = agenthost::testing::first_party_registry();
     TempDir tmp;
-    const fs::path folder = tmp.dir / "tickets";  // created on the first call
+    const fs::path folder = tmp.path() / "tickets";  // created on the first call
     auto agent = writer(registry, config_for(folder));
     const json::object out = write(*agent, ticket("INC-2041-1"), "run-a/write/0", 2);
     BOOST_TEST(out.at("file").as_string() == (folder / "INC-2041-1.json").string());
@@ -130,20 +119,20 @@ BOOST_AUTO_TEST_CASE(writes_the_ticket_and_records_its_key) {
 BOOST_AUTO_TEST_CASE(one_key_writes_once_and_answers_already_applied) {
     Registry registry = agenthost::testing::first_party_registry();
     TempDir tmp;
-    auto agent = writer(registry, config_for(tmp.dir));
+    auto agent = writer(registry, config_for(tmp.path()));
     BOOST_TEST(write(*agent, ticket("INC-2041-1"), "k1").at("already_applied").as_bool() == false);
     // The retry carries the same key; even with another input it writes nothing.
     const json::object again = write(*agent, ticket("INC-2041-1", "a changed title"), "k1", 2);
     BOOST_TEST(again.at("already_applied").as_bool() == true);
-    BOOST_TEST(again.at("file").as_string() == (tmp.dir / "INC-2041-1.json").string());
+    BOOST_TEST(again.at("file").as_string() == (tmp.path() / "INC-2041-1.json").string());
     const json::object renamed = write(*agent, ticket("INC-2041-9"), "k1", 3);
-    BOOST_TEST(renamed.at("file").as_string() == (tmp.dir / "INC-2041-1.json").string());  // the earlier result
-    BOOST_TEST(!fs::exists(tmp.dir / "INC-2041-9.json"));
-    BOOST_TEST(json::parse(read(tmp.dir / "INC-2041-1.json")) == json::parse(ticket("INC-2041-1")));
+    BOOST_TEST(renamed.at("file").as_string() == (tmp.path() / "INC-2041-1.json").string());  // the earlier result
+    BOOST_TEST(!fs::exists(tmp.path() / "INC-2041-9.json"));
+    BOOST_TEST(json::parse(read(tmp.path() / "INC-2041-1.json")) == json::parse(ticket("INC-2041-1")));
     // A new instance (a restarted host) reads the same record.
-    auto restarted = writer(registry, config_for(tmp.dir));
+    auto restarted = writer(registry, config_for(tmp.path()));
     BOOST_TEST(write(*restarted, ticket("INC-2041-1"), "k1", 4).at("already_applied").as_bool() == true);
-    const auto records = applied(tmp.dir);
+    const auto records = applied(tmp.path());
     BOOST_TEST_REQUIRE(records.size() == 1u);
     BOOST_TEST(records[0].at("attempt").as_int64() == 1);
 }
@@ -151,69 +140,69 @@ BOOST_AUTO_TEST_CASE(one_key_writes_once_and_answers_already_applied) {
 BOOST_AUTO_TEST_CASE(different_keys_write_separately_and_never_over_each_other) {
     Registry registry = agenthost::testing::first_party_registry();
     TempDir tmp;
-    auto agent = writer(registry, config_for(tmp.dir));
+    auto agent = writer(registry, config_for(tmp.path()));
     BOOST_TEST(write(*agent, ticket("INC-2041-1"), "k1").at("already_applied").as_bool() == false);
     BOOST_TEST(write(*agent, ticket("INC-2041-2"), "k2").at("already_applied").as_bool() == false);
-    BOOST_TEST((files_in(tmp.dir) == std::set<std::string>{"INC-2041-1.json", "INC-2041-2.json", "applied.jsonl"}));
-    BOOST_TEST(applied(tmp.dir).size() == 2u);
+    BOOST_TEST((files_in(tmp.path()) == std::set<std::string>{"INC-2041-1.json", "INC-2041-2.json", "applied.jsonl"}));
+    BOOST_TEST(applied(tmp.path()).size() == 2u);
 
     // Another key on a file that k1 wrote is refused, naming the file, the key and the way out.
     CallResult clash = call(*agent, ticket("INC-2041-1", "another ticket"), "k3");
     BOOST_TEST_REQUIRE(!clash.ok());
-    BOOST_TEST(clash.error.find((tmp.dir / "INC-2041-1.json").string()) != std::string::npos, clash.error);
+    BOOST_TEST(clash.error.find((tmp.path() / "INC-2041-1.json").string()) != std::string::npos, clash.error);
     BOOST_TEST(clash.error.find("\"k1\"") != std::string::npos, clash.error);
     BOOST_TEST(clash.error.find("\"replace\": true") != std::string::npos, clash.error);
     // So is a file that ticket-writer never wrote.
-    std::ofstream(tmp.dir / "INC-7.json") << "{\"mine\": true}\n";
+    std::ofstream(tmp.path() / "INC-7.json") << "{\"mine\": true}\n";
     CallResult foreign = call(*agent, ticket("INC-7"), "k4");
     BOOST_TEST_REQUIRE(!foreign.ok());
     BOOST_TEST(foreign.error.find("did not write it") != std::string::npos, foreign.error);
-    BOOST_TEST(read(tmp.dir / "INC-7.json") == "{\"mine\": true}\n");
-    BOOST_TEST(applied(tmp.dir).size() == 2u);
+    BOOST_TEST(read(tmp.path() / "INC-7.json") == "{\"mine\": true}\n");
+    BOOST_TEST(applied(tmp.path()).size() == 2u);
 
     // With "replace": true the new key takes the file over.
-    auto replacing = writer(registry, config_for(tmp.dir, R"("replace": true, )"));
+    auto replacing = writer(registry, config_for(tmp.path(), R"("replace": true, )"));
     BOOST_TEST(write(*replacing, ticket("INC-2041-1", "another ticket"), "k3").at("already_applied").as_bool() == false);
-    BOOST_TEST(json::parse(read(tmp.dir / "INC-2041-1.json")).at("title").as_string() == "another ticket");
-    BOOST_TEST(applied(tmp.dir).size() == 3u);
+    BOOST_TEST(json::parse(read(tmp.path() / "INC-2041-1.json")).at("title").as_string() == "another ticket");
+    BOOST_TEST(applied(tmp.path()).size() == 3u);
 
     // file_name picks the name from the input.
-    auto by_incident = writer(registry, config_for(tmp.dir, R"("file_name": "{{/incident}}-{{ /id }}.ticket.json", )"));
-    BOOST_TEST(write(*by_incident, ticket("A1"), "k5").at("file").as_string() == (tmp.dir / "INC-2041-A1.ticket.json").string());
+    auto by_incident = writer(registry, config_for(tmp.path(), R"("file_name": "{{/incident}}-{{ /id }}.ticket.json", )"));
+    BOOST_TEST(write(*by_incident, ticket("A1"), "k5").at("file").as_string() == (tmp.path() / "INC-2041-A1.ticket.json").string());
 }
 
 BOOST_AUTO_TEST_CASE(a_torn_last_line_is_ignored_and_cut_before_the_next_append) {
     Registry registry = agenthost::testing::first_party_registry();
     TempDir tmp;
     // k1 was applied; the host died while appending k2's line, after k2's file was renamed into place.
-    std::ofstream(tmp.dir / "INC-2041-1.json") << json::serialize(json::parse(ticket("INC-2041-1"))) << "\n";
-    std::ofstream(tmp.dir / "INC-2041-2.json") << json::serialize(json::parse(ticket("INC-2041-2"))) << "\n";
-    std::ofstream(tmp.dir / "applied.jsonl")
+    std::ofstream(tmp.path() / "INC-2041-1.json") << json::serialize(json::parse(ticket("INC-2041-1"))) << "\n";
+    std::ofstream(tmp.path() / "INC-2041-2.json") << json::serialize(json::parse(ticket("INC-2041-2"))) << "\n";
+    std::ofstream(tmp.path() / "applied.jsonl")
         << R"({"idempotency_key":"k1","file":"INC-2041-1.json","attempt":1})" << "\n"
         << R"({"idempotency_key":"k2","file":"INC-20)";
-    auto agent = writer(registry, config_for(tmp.dir));
+    auto agent = writer(registry, config_for(tmp.path()));
     BOOST_TEST(write(*agent, ticket("INC-2041-1"), "k1", 2).at("already_applied").as_bool() == true);
     // k2 is not applied: the retry writes the same content again and records it.
     BOOST_TEST(write(*agent, ticket("INC-2041-2"), "k2", 2).at("already_applied").as_bool() == false);
     BOOST_TEST(write(*agent, ticket("INC-2041-2"), "k2", 3).at("already_applied").as_bool() == true);
-    const auto records = applied(tmp.dir);  // every line parses: the torn one is gone
+    const auto records = applied(tmp.path());  // every line parses: the torn one is gone
     BOOST_TEST_REQUIRE(records.size() == 2u);
     BOOST_TEST(records[1].at("idempotency_key").as_string() == "k2");
     BOOST_TEST(records[1].at("attempt").as_int64() == 2);
 
     // A broken line that is not the last one is not a crash: it is refused, naming the line.
-    std::ofstream(tmp.dir / "applied.jsonl", std::ios::app) << "not json\n"
+    std::ofstream(tmp.path() / "applied.jsonl", std::ios::app) << "not json\n"
                                                             << R"({"idempotency_key":"k9","file":"x.json"})" << "\n";
     CallResult broken = call(*agent, ticket("INC-2041-3"), "k3");
     BOOST_TEST_REQUIRE(!broken.ok());
-    BOOST_TEST(broken.error.find((tmp.dir / "applied.jsonl").string() + " line 3") != std::string::npos, broken.error);
-    BOOST_TEST(!fs::exists(tmp.dir / "INC-2041-3.json"));
+    BOOST_TEST(broken.error.find((tmp.path() / "applied.jsonl").string() + " line 3") != std::string::npos, broken.error);
+    BOOST_TEST(!fs::exists(tmp.path() / "INC-2041-3.json"));
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_calls_on_one_instance_each_land_exactly_once) {
     Registry registry = agenthost::testing::first_party_registry();
     TempDir tmp;
-    auto agent = writer(registry, config_for(tmp.dir));
+    auto agent = writer(registry, config_for(tmp.path()));
     constexpr int threads = 8;
     constexpr int per_thread = 6;
     // Each thread writes its own tickets (distinct keys), then every thread
@@ -252,16 +241,16 @@ BOOST_AUTO_TEST_CASE(concurrent_calls_on_one_instance_each_land_exactly_once) {
     BOOST_TEST(fresh.size() == static_cast<std::size_t>(threads * per_thread + per_thread));
     for (const auto& [file, n] : fresh) BOOST_TEST(n == 1, file);
     std::map<std::string, int> times;
-    for (const json::object& record : applied(tmp.dir)) times[std::string(record.at("idempotency_key").as_string())]++;
+    for (const json::object& record : applied(tmp.path())) times[std::string(record.at("idempotency_key").as_string())]++;
     BOOST_TEST(times.size() == static_cast<std::size_t>(threads * per_thread + per_thread));
     for (const auto& [key, n] : times) BOOST_TEST(n == 1, key);
-    BOOST_TEST(files_in(tmp.dir).size() == static_cast<std::size_t>(threads * per_thread + per_thread + 1));
+    BOOST_TEST(files_in(tmp.path()).size() == static_cast<std::size_t>(threads * per_thread + per_thread + 1));
 }
 
 BOOST_AUTO_TEST_CASE(what_it_cannot_write_safely_is_refused_saying_what_to_do) {
     Registry registry = agenthost::testing::first_party_registry();
     TempDir tmp;
-    auto agent = writer(registry, config_for(tmp.dir));
+    auto agent = writer(registry, config_for(tmp.path()));
     const std::pair<std::string, std::string> calls[] = {
         {ticket("../escape"), "is not a plain file name"},
         {ticket(".hidden"), "is not a plain file name"},
@@ -274,18 +263,18 @@ BOOST_AUTO_TEST_CASE(what_it_cannot_write_safely_is_refused_saying_what_to_do) {
             BOOST_TEST(r.error.find(message) != std::string::npos, r.error);
         }
     }
-    BOOST_TEST(!fs::exists(tmp.dir.parent_path() / "escape.json"));
+    BOOST_TEST(!fs::exists(tmp.path().parent_path() / "escape.json"));
     CallResult keyless = call(*agent, ticket("INC-1"), "");
     BOOST_TEST_REQUIRE(!keyless.ok());
     BOOST_TEST(keyless.error.find("no idempotency key") != std::string::npos, keyless.error);
 
     const std::pair<std::string, std::string> configs[] = {
-        {config_for(tmp.dir, R"("file_name": "tickets/{{/id}}.json", )"), "holds a '/'"},
-        {config_for(tmp.dir, R"("file_name": "ticket.json", )"), "has no {{/pointer}}"},
-        {config_for(tmp.dir, R"("file_name": "{{id}}.json", )"), "is not a JSON pointer"},
-        {config_for(tmp.dir, R"("file_name": "{{/id.json", )"), "is never closed"},
-        {config_for(tmp.dir, R"("replace": "yes", )"), "config_schema"},
-        {config_for(tmp.dir, R"("path": "x", )"), "config_schema"},
+        {config_for(tmp.path(), R"("file_name": "tickets/{{/id}}.json", )"), "holds a '/'"},
+        {config_for(tmp.path(), R"("file_name": "ticket.json", )"), "has no {{/pointer}}"},
+        {config_for(tmp.path(), R"("file_name": "{{id}}.json", )"), "is not a JSON pointer"},
+        {config_for(tmp.path(), R"("file_name": "{{/id.json", )"), "is never closed"},
+        {config_for(tmp.path(), R"("replace": "yes", )"), "config_schema"},
+        {config_for(tmp.path(), R"("path": "x", )"), "config_schema"},
         {R"({"file_name": "{{/id}}.json"})", "config_schema"},
     };
     for (const auto& [config, message] : configs) {
@@ -295,7 +284,7 @@ BOOST_AUTO_TEST_CASE(what_it_cannot_write_safely_is_refused_saying_what_to_do) {
             BOOST_TEST(made.error().to_string().find(message) != std::string::npos, made.error().to_string());
         }
     }
-    auto by_owner = writer(registry, config_for(tmp.dir, R"("file_name": "{{/owner}}-{{/id}}.json", )"));
+    auto by_owner = writer(registry, config_for(tmp.path(), R"("file_name": "{{/owner}}-{{/id}}.json", )"));
     CallResult ownerless = call(*by_owner, R"({"id": "INC-2", "title": "t"})", "k-ownerless");
     BOOST_TEST_REQUIRE(!ownerless.ok());
     BOOST_TEST(ownerless.error.find("{{/owner}} finds nothing") != std::string::npos, ownerless.error);

@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include "temp_dir.hpp"
+
 #include <sqlite3.h>
 
 #include <atomic>
@@ -25,25 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-//! A directory of its own per test, removed with everything SQLite put in it (-wal, -shm).
-class TempDir {
-public:
-    TempDir() {
-        std::random_device random;
-        path_ = fs::temp_directory_path() / ("agenthost-run-store-" + std::to_string(random()) + std::to_string(random()));
-        fs::create_directories(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    fs::path file(const std::string& name = "runs.db") const { return path_ / name; }
+using agenthost::test::TempDir;
 
-private:
-    fs::path path_;
-};
 
 std::unique_ptr<RunStore> open_file(const fs::path& file) {
     auto opened = open_sqlite_run_store(file);
@@ -62,7 +47,7 @@ void for_each_store(const std::function<void(RunStore&)>& body) {
     {
         TempDir dir;
         BOOST_TEST_CONTEXT("sqlite store") {
-            auto store = open_file(dir.file());
+            auto store = open_file(dir.file("runs.db"));
             body(*store);
         }
     }
@@ -375,7 +360,7 @@ BOOST_AUTO_TEST_CASE(concurrent_appenders_all_land_exactly_once) {
 BOOST_AUTO_TEST_CASE(a_new_store_on_the_same_file_sees_every_commit) {
     TempDir dir;
     {
-        auto store = open_file(dir.file());
+        auto store = open_file(dir.file("runs.db"));
         create(*store, new_run("kept"));
         append_ok(*store, step_update("kept", "a", 1));
         // Answered appends are durable; ones still queued at destruction are committed before it returns.
@@ -384,7 +369,7 @@ BOOST_AUTO_TEST_CASE(a_new_store_on_the_same_file_sees_every_commit) {
         store.reset();
         BOOST_TEST(answered.load() == 49);
     }
-    auto reopened = open_file(dir.file());
+    auto reopened = open_file(dir.file("runs.db"));
     const StoredRun stored = load(*reopened, "kept");
     BOOST_TEST(stored.events.size() == 100u);
     BOOST_TEST(stored.state == (boost::json::object{{"last", 50}}));
@@ -394,8 +379,8 @@ BOOST_AUTO_TEST_CASE(a_new_store_on_the_same_file_sees_every_commit) {
 
 BOOST_AUTO_TEST_CASE(a_fresh_file_gets_the_current_schema_version) {
     TempDir dir;
-    open_file(dir.file());
-    RawFile raw(dir.file());
+    open_file(dir.file("runs.db"));
+    RawFile raw(dir.file("runs.db"));
     BOOST_TEST(raw.scalar("SELECT version FROM schema_version") == sqlite_run_store_schema_version());
     BOOST_TEST(raw.scalar("SELECT count(*) FROM schema_version") == 1);
     BOOST_TEST(raw.scalar("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'") == 1);
@@ -404,18 +389,18 @@ BOOST_AUTO_TEST_CASE(a_fresh_file_gets_the_current_schema_version) {
 BOOST_AUTO_TEST_CASE(an_older_file_is_migrated_and_keeps_its_runs) {
     TempDir dir;
     {
-        RawFile raw(dir.file());
+        RawFile raw(dir.file("runs.db"));
         raw.exec(schema_v1);
         raw.exec(R"(INSERT INTO runs (id, workflow, config_sha256, plugins, input, status, created_ms, updated_ms, state)
                     VALUES ('old', 'support', '', '{"llm":"1.0.0"}', '{}', 'waiting', 1000, 1000, '{"x":1}'))");
     }
-    auto store = open_file(dir.file());
+    auto store = open_file(dir.file("runs.db"));
     const StoredRun old = load(*store, "old");
     BOOST_TEST((old.run.status == RunStatus::waiting));
     BOOST_TEST(old.state.at("x") == 1);
     append_ok(*store, step_update("old", "resumed", 1));
     store.reset();
-    RawFile raw(dir.file());
+    RawFile raw(dir.file("runs.db"));
     BOOST_TEST(raw.scalar("SELECT version FROM schema_version") == sqlite_run_store_schema_version());
     BOOST_TEST(raw.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'runs_by_status'") == 1);
 }
@@ -423,18 +408,18 @@ BOOST_AUTO_TEST_CASE(an_older_file_is_migrated_and_keeps_its_runs) {
 BOOST_AUTO_TEST_CASE(a_newer_file_is_refused) {
     TempDir dir;
     {
-        auto store = open_file(dir.file());
+        auto store = open_file(dir.file("runs.db"));
         create(*store, new_run("r"));
     }
     {
-        RawFile raw(dir.file());
+        RawFile raw(dir.file("runs.db"));
         raw.exec("UPDATE schema_version SET version = " + std::to_string(sqlite_run_store_schema_version() + 1));
     }
-    auto opened = open_sqlite_run_store(dir.file());
+    auto opened = open_sqlite_run_store(dir.file("runs.db"));
     BOOST_TEST_REQUIRE(!opened.ok());
     BOOST_TEST(opened.error().message.find("newer than this agenthost reads") != std::string::npos, opened.error().to_string());
-    BOOST_TEST(opened.error().where == dir.file().string());
-    RawFile raw(dir.file());
+    BOOST_TEST(opened.error().where == dir.file("runs.db").string());
+    RawFile raw(dir.file("runs.db"));
     BOOST_TEST(raw.scalar("SELECT count(*) FROM runs") == 1);  // untouched
 }
 
@@ -450,7 +435,7 @@ BOOST_AUTO_TEST_CASE(group_commit_throughput) {
     // (a transaction each) and with 64 (commits shared across runs).
     for (int appenders : {1, 64}) {
         TempDir dir;
-        auto store = open_file(dir.file());
+        auto store = open_file(dir.file("runs.db"));
         const int per_appender = appenders == 1 ? 2000 : 100;
         for (int t = 0; t < appenders; ++t) create(*store, new_run("run" + std::to_string(t)));
         std::atomic<int> failures{0};

@@ -3,6 +3,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "temp_dir.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,30 +14,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using agenthost::test::TempDir;
+
 // Boost.Test evaluates a message argument even when the check passes, so only ask a failed Result.
 template <class T>
 std::string why(const agenthost::Result<T>& r) {
     return r.ok() ? std::string() : r.error().to_string();
 }
 
-// A fresh directory per test, removed afterwards.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "agenthost-sha256-XXXXXX").string();
-        BOOST_REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path write(const std::string& name, const std::string& content) const {
-        const auto file = path / name;
-        std::ofstream(file, std::ios::binary) << content;
-        return file;
-    }
-};
 
 }  // namespace
 
@@ -65,7 +51,7 @@ BOOST_FIXTURE_TEST_CASE(nist_vectors, TempDir) {
 }
 
 BOOST_FIXTURE_TEST_CASE(missing_file_is_an_error_naming_it, TempDir) {
-    const auto file = path / "no-such-plugin.so";
+    const auto file = path() / "no-such-plugin.so";
     const auto digest = agenthost::sha256_file(file);
     BOOST_TEST_REQUIRE(!digest.ok());
     BOOST_TEST(digest.error().where == file.string());
@@ -74,9 +60,9 @@ BOOST_FIXTURE_TEST_CASE(missing_file_is_an_error_naming_it, TempDir) {
 }
 
 BOOST_FIXTURE_TEST_CASE(directory_is_an_error, TempDir) {
-    const auto digest = agenthost::sha256_file(path);
+    const auto digest = agenthost::sha256_file(path());
     BOOST_TEST_REQUIRE(!digest.ok());
-    BOOST_TEST(digest.error().where == path.string());
+    BOOST_TEST(digest.error().where == path().string());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
