@@ -46,5 +46,7 @@ std::vector<Command> workflow_commands();
 std::vector<Command> batch_commands();
 //! The `runs` group: list, show, prune (a run store's records).
 std::vector<Command> runs_commands();
+//! approve, resume: decisions on waiting runs, and taking stored runs up again.
+std::vector<Command> approval_commands();
 
 }  // namespace agenthost::cli

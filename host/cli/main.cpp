@@ -32,6 +32,7 @@ std::vector<Command> all_commands() {
     for (Command& c : batch_commands()) commands.push_back(std::move(c));
     for (Command& c : plugins_commands()) commands.push_back(std::move(c));
     for (Command& c : runs_commands()) commands.push_back(std::move(c));
+    for (Command& c : approval_commands()) commands.push_back(std::move(c));
     return commands;
 }
 

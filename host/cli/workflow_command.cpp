@@ -4,6 +4,7 @@
 #include "command.hpp"
 #include "host_options.hpp"
 #include "pretty_json.hpp"
+#include "run_report.hpp"
 
 #include <agenthost/host.hpp>
 #include <agenthost/registry/json_text.hpp>
@@ -84,34 +85,6 @@ int validate(const Invocation& inv) {
     return exit_ok;
 }
 
-std::string millis(std::chrono::microseconds us) {
-    std::ostringstream s;
-    s << std::fixed << std::setprecision(1) << static_cast<double>(us.count()) / 1000.0 << " ms";
-    return s.str();
-}
-
-void explain_step(std::ostream& out, const StepRecord& r, const std::string& indent) {
-    out << indent << std::left << std::setw(14) << r.step << ' ' << std::setw(8) << r.kind << ' '
-        << std::setw(10) << millis(r.latency);
-    if (!r.agent.empty()) out << "  " << r.agent << " (" << r.plugin << ")";
-    if (r.attempts > 1) out << "  attempts=" << r.attempts;
-    if (r.fallback_used) out << "  fallback";
-    if (r.rounds > 0) out << "  rounds=" << r.rounds;
-    if (!r.detail.empty()) out << "  " << r.detail;
-    if (!r.next.empty()) out << "  -> " << r.next;
-    if (!r.ok && !r.error.empty()) out << "  error: " << r.error;
-    out << '\n';
-    for (const StepRecord& b : r.branches) explain_step(out, b, indent + "  ");
-}
-
-void explain(std::ostream& out, const RunResult& result) {
-    out << "run " << result.run_id << " (" << result.workflow << "): " << (result.ok ? "ok" : "failed") << " in "
-        << millis(result.duration) << ", " << result.tokens << " tokens, $" << std::fixed << std::setprecision(6)
-        << result.cost_usd << '\n';
-    out << "path:\n";
-    for (const StepRecord& r : result.steps) explain_step(out, r, "  ");
-}
-
 // Options a command cannot do without; the parser knows only optional ones.
 void require(const Invocation& inv, std::initializer_list<std::string_view> names) {
     for (std::string_view name : names) {
@@ -129,20 +102,10 @@ int run(const Invocation& inv) {
     auto workflow = load(inv, host, inv.args.positionals().front());
     if (!workflow) return exit_failure;
 
+    // A host started on a store first takes up what a crash or a kill left unfinished.
+    if (!options->store.empty()) report_resumed(inv, host.resume_unfinished([](RunResult) {}));
     RunResult result = host.run(workflow, std::move(*input));
-    if (inv.args.has("--json")) {
-        inv.out << json::serialize(result.to_json()) << '\n';
-    } else if (result.ok) {
-        inv.out << pretty_json(result.output) << '\n';
-    }
-    if (inv.args.has("--explain")) explain(inv.args.has("--json") ? inv.err : inv.out, result);
-    if (!result.ok) {
-        const RunError& e = *result.error;
-        inv.err << "agenthost: run " << result.run_id << " failed at step " << e.step
-                << (e.agent.empty() ? "" : " (agent " + e.agent + ")") << ": " << e.code << ": " << e.message << '\n';
-        return exit_failure;
-    }
-    return exit_ok;
+    return report_run(inv, result, options->store.string());
 }
 
 int test_agent(const Invocation& inv) {

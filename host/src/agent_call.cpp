@@ -169,7 +169,8 @@ void on_result(const std::shared_ptr<Attempt>& attempt, CallResult result) {
     std::string budget_spent;
     {
         std::lock_guard lock(run.mutex);
-        budget_spent = run.budget_spent;
+        // Spent budgets that escalate do so once the step is done; a waived one no longer counts.
+        if (!run.budget_waived && !run.workflow->budget_escalation()) budget_spent = run.budget_spent;
     }
     if (!budget_spent.empty()) {
         // This call's usage (or an earlier one's) went over a run budget: the run ends here.
@@ -258,8 +259,11 @@ void start_attempt(const std::shared_ptr<AgentCall>& call) {
 
     const Milliseconds limit = std::min(
         agent.config->timeout, std::chrono::duration_cast<Milliseconds>(run.deadline - now) + Milliseconds(1));
+    // The same for every attempt, and for the step run again after a crash: the
+    // step's number in the run is restored with the run.
     CallRequest request{call->input_json, run.id, step_name,
-                        run.id + ":" + step_name + (call->branch.empty() ? "" : ":" + call->branch),
+                        run.id + "/" + step_name + "/" + std::to_string(call->step_number) +
+                            (call->branch.empty() ? "" : "/" + call->branch),
                         attempt->number, attempt.get()};
     agent.instance->invoke(
         std::move(request), [attempt](CallResult result) { on_result(attempt, std::move(result)); },
@@ -287,6 +291,10 @@ std::shared_ptr<AgentCall> call_agent(const std::shared_ptr<Run>& run, std::size
     call->run = run;
     call->step = step;
     call->branch = std::move(branch);
+    {
+        std::lock_guard lock(run->mutex);
+        call->step_number = run->steps_taken;
+    }
     call->span_parent = std::move(span_parent);
     call->chain.push_back(agent);
     const auto& fallback = run->workflow->agents()[agent].fallback;

@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <regex>
+#include <set>
 #include <variant>
 
 namespace agenthost::config_parts {
@@ -130,10 +131,24 @@ public:
 
 private:
     void check_names() {
+        std::set<std::string> reported;  // one place may refer to a step from several edges (escalate_to)
         for (const Reference& ref : step_refs_)
-            if (model_.have_steps && std::find(step_names_.begin(), step_names_.end(), ref.name) == step_names_.end())
+            if (model_.have_steps && std::find(step_names_.begin(), step_names_.end(), ref.name) == step_names_.end() &&
+                reported.insert(ref.pointer).second)
                 issues_.add(Pass::meaning, ref.pointer, "no step named " + quote(ref.name),
                             name_hint(ref.name, step_names_, "steps"));
+        for (const Reference& ref : model_.escalation_refs) {
+            const StepConfig* target = config_.step(ref.name);
+            if (target == nullptr) {
+                if (model_.have_steps && reported.insert(ref.pointer).second)
+                    issues_.add(Pass::meaning, ref.pointer, "no step named " + quote(ref.name),
+                                name_hint(ref.name, step_names_, "steps"));
+            } else if (!std::holds_alternative<ApprovalStep>(target->body)) {
+                issues_.add(Pass::meaning, ref.pointer,
+                            "runs are escalated to a person: " + quote(ref.name) + " must be an approval step",
+                            "add a step of kind \"approval\" and name it here");
+            }
+        }
         for (const Reference& ref : agent_refs_)
             if (model_.have_agents && std::find(agent_names_.begin(), agent_names_.end(), ref.name) == agent_names_.end())
                 issues_.add(Pass::meaning, ref.pointer, "no agent named " + quote(ref.name),
@@ -263,6 +278,10 @@ private:
             if (const auto* p = std::get_if<ParallelStep>(&step.body))
                 for (std::size_t i = 0; i < p->branches.size(); ++i)
                     check_all(p->branches[i].reads, element(at + "/branches", i) + "/reads");
+            if (const auto* a = std::get_if<ApprovalStep>(&step.body)) {
+                check_all(a->shows, at + "/shows");
+                if (!a->edits.empty()) check(a->edits, at + "/edits");
+            }
         }
     }
 

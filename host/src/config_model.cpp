@@ -79,6 +79,7 @@ public:
         config_.name = text_of(root, "name");
         config_.description = text_of(root, "description");
         config_.start = text_of(root, "start");
+        config_.escalate_to = text_of(root, "escalate_to");
         if (const json::array* dirs = array_at(root, "plugin_dirs"))
             for (const json::value& dir : *dirs)
                 if (dir.is_string()) config_.plugin_dirs.push_back(resolve(std::string(dir.get_string())));
@@ -96,6 +97,7 @@ public:
         if (const json::object* steps = object_at(root, "steps"))
             for (const auto& [name, step] : *steps) add_step(std::string(name), step);
         if (!config_.start.empty()) refer_to_step(config_.start, "/start", std::nullopt);
+        read_escalations();
         // Without a map of agents or steps every reference would be "unknown": one schema issue says it.
         model_.have_agents = object_at(root, "agents") != nullptr;
         model_.have_steps = object_at(root, "steps") != nullptr;
@@ -116,6 +118,39 @@ private:
         limits.deadline = millis_of(o, "deadline_ms", limits.deadline);
         if (o.contains("max_tokens")) limits.max_tokens = count_of(o, "max_tokens", 0);
         if (o.contains("max_cost_usd")) limits.max_cost_usd = number_of(o, "max_cost_usd", 0.0);
+        limits.escalate_on_budget = text_of(o, "on_budget_spent") == "escalate";
+    }
+
+    // Where runs are escalated to: each must be an approval step, and is an
+    // edge of the step graph from every step that may escalate.
+    void read_escalations() {
+        const std::string& to = config_.escalate_to;
+        if (!to.empty()) model_.escalation_refs.push_back({to, "/escalate_to", std::nullopt});
+        if (config_.limits.escalate_on_budget && to.empty()) {
+            issues_.add(Pass::meaning, "/limits/on_budget_spent", "\"escalate\" needs an approval step to escalate to",
+                        "name one in the top-level \"escalate_to\"");
+        }
+        for (std::size_t i = 0; i < config_.steps.size(); ++i) {
+            const StepConfig& step = config_.steps[i];
+            const std::size_t index = static_cast<std::size_t>(
+                std::find(model_.step_names.begin(), model_.step_names.end(), step.name) - model_.step_names.begin());
+            if (const auto* a = std::get_if<AgentStep>(&step.body); a && a->escalate_below) {
+                if (!a->escalate_to.empty()) {
+                    model_.escalation_refs.push_back({a->escalate_to, step.pointer + "/escalate_to", index});
+                    refer_to_step(a->escalate_to, step.pointer + "/escalate_to", index);
+                } else if (!to.empty()) {
+                    refer_to_step(to, "/escalate_to", index);
+                } else {
+                    issues_.add(Pass::meaning, step.pointer + "/escalate_below",
+                                "escalate_below needs an approval step to escalate to",
+                                "add \"escalate_to\" to this step, or a top-level \"escalate_to\"");
+                }
+            }
+            const bool spends = std::holds_alternative<AgentStep>(step.body) ||
+                                std::holds_alternative<ParallelStep>(step.body) ||
+                                std::holds_alternative<ReviewStep>(step.body);
+            if (spends && config_.limits.escalate_on_budget && !to.empty()) refer_to_step(to, "/escalate_to", index);
+        }
     }
 
     // Per million tokens; cached input costs nothing unless priced.
@@ -270,6 +305,12 @@ private:
             body.reads = bindings_of(*o, "reads");
             body.writes = owned_key(*o, at, name, index);
             body.next = next_field(*o, at, "next", index);
+            if (o->contains("escalate_below")) body.escalate_below = number_of(*o, "escalate_below", 0.0);
+            body.escalate_to = text_of(*o, "escalate_to");
+            if (!body.escalate_to.empty() && !body.escalate_below) {
+                issues_.add(Pass::meaning, at + "/escalate_to", "escalate_to has no effect without escalate_below",
+                            "add \"escalate_below\": the confidence under which the step escalates");
+            }
             step.body = std::move(body);
         } else if (kind == "switch") {
             step.body = switch_step(*o, at, index);
@@ -279,9 +320,9 @@ private:
             step.body = review_step(*o, at, name, index);
         } else if (kind == "end") {
             step.body = EndStep{text_of(*o, "result")};
+        } else if (kind == "approval") {
+            step.body = approval_step(*o, at, name, index);
         } else {
-            if (kind == "approval")
-                issues_.add(Pass::meaning, at + "/kind", "step kind approval is not available in this version");
             model_.all_steps_built = false;  // the schema has said what is wrong with the kind
             return;
         }
@@ -416,6 +457,47 @@ private:
         body.accept_last = text_of(o, "on_exhausted") != "fail";
         body.writes = owned_key(o, at, name, index);
         body.next = next_field(o, at, "next", index);
+        return body;
+    }
+
+    ApprovalStep approval_step(const json::object& o, const std::string& at, const std::string& name, std::size_t index) {
+        ApprovalStep body;
+        body.question = text_of(o, "question");
+        body.shows = bindings_of(o, "shows");
+        body.edits = text_of(o, "edits");
+        if (const json::value* schema = o.if_contains("schema")) {
+            body.schema = *schema;
+            if (body.edits.empty())
+                issues_.add(Pass::meaning, at + "/schema", "a schema checks edits, but the step offers none",
+                            "add \"edits\": the JSON pointer of the value an edit changes");
+        }
+        if (const json::array* decisions = array_at(o, "decisions")) {
+            for (const json::value& d : *decisions)
+                if (auto parsed = d.is_string() ? parse_decision(d.get_string()) : std::nullopt) body.decisions.push_back(*parsed);
+        } else {
+            body.decisions = {Decision::approve, Decision::reject};
+            if (!body.edits.empty()) body.decisions.push_back(Decision::edit);
+        }
+        if (body.allows(Decision::edit) && body.edits.empty() && o.contains("decisions")) {
+            issues_.add(Pass::meaning, at + "/decisions", "the decision edit needs \"edits\"",
+                        "add \"edits\": the JSON pointer of the value an edit changes");
+        }
+        if (o.contains("timeout_ms")) body.timeout = millis_of(o, "timeout_ms", Milliseconds(0));
+        if (const std::string d = text_of(o, "default"); !d.empty()) body.default_decision = *parse_decision(d);
+        if (body.timeout && !o.contains("default")) {
+            issues_.add(Pass::meaning, at + "/timeout_ms", "a timeout needs a \"default\": the decision it takes",
+                        "add \"default\": \"approve\" or \"reject\"");
+        } else if (!body.timeout && o.contains("default")) {
+            issues_.add(Pass::meaning, at + "/default", "\"default\" applies only after a timeout, and the step has none",
+                        "add \"timeout_ms\", or remove \"default\"");
+        } else if (body.timeout && !body.allows(body.default_decision)) {
+            issues_.add(Pass::meaning, at + "/default",
+                        "the default decision " + quote(std::string(to_string(body.default_decision))) +
+                            " is not one of the step's decisions");
+        }
+        body.writes = owned_key(o, at, name, index);
+        body.next = next_field(o, at, "next", index);
+        body.on_reject = next_field(o, at, "on_reject", index);
         return body;
     }
 

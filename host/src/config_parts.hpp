@@ -121,6 +121,7 @@ struct Model {
     bool secrets_readable = true;  //!< "secrets" is absent or an object: grants can be checked against it
     std::vector<Reference> step_refs;
     std::vector<Reference> agent_refs;
+    std::vector<Reference> escalation_refs;  //!< names that must be approval steps
     std::vector<Writer> writers;
     bool all_steps_built = true;  //!< false when a step's kind is unusable (the schema said why)
     bool max_steps_set = false;

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <future>
+#include <sstream>
 #include <thread>
 
 namespace agenthost {
@@ -54,10 +55,11 @@ RunError store_error(std::string step, const Error& error) {
 }
 
 // What the store keeps of a finished step: its record, and the output it wrote.
-boost::json::object step_payload(const StepRecord& record, const boost::json::value* output) {
+boost::json::object step_payload(const StepRecord& record, const boost::json::value* output, uint32_t step_number) {
     boost::json::object payload = record.to_json();
     payload.erase("latency_us");  // not part of what happened, and differs on every run
     payload["fallback_used"] = record.fallback_used;
+    payload["step_number"] = step_number;  // what a resumed run counts on from
     if (output != nullptr) payload["output"] = *output;
     return payload;
 }
@@ -68,7 +70,7 @@ const std::string* written_key(const Workflow::Step& step) {
         [](const auto& body) -> const std::string* {
             using T = std::decay_t<decltype(body)>;
             if constexpr (std::is_same_v<T, AgentStep> || std::is_same_v<T, ParallelStep> ||
-                          std::is_same_v<T, ReviewStep>)
+                          std::is_same_v<T, ReviewStep> || std::is_same_v<T, ApprovalStep>)
                 return &body.writes;
             else
                 return nullptr;
@@ -198,6 +200,59 @@ void finish_run(const std::shared_ptr<Run>& run, bool ok, boost::json::value out
     deliver(run, std::move(result));
 }
 
+// Escalations -------------------------------------------------------------
+
+// Whether `step`, just done, sends the run to a person instead of on: its
+// output's confidence is below its escalate_below (or missing), or the run
+// spent a budget that escalates. {"reason", "why", "step", ...}; "then" is
+// added by the caller.
+std::optional<boost::json::object> escalation_after(Run& run, const Workflow::Step& step) {
+    const bool spends = std::holds_alternative<AgentStep>(step.config->body) ||
+                        std::holds_alternative<ParallelStep>(step.config->body) ||
+                        std::holds_alternative<ReviewStep>(step.config->body);
+    if (!spends) return std::nullopt;
+    std::lock_guard lock(run.mutex);
+    if (run.workflow->budget_escalation() && !run.budget_spent.empty() && !run.budget_waived) {
+        const bool tokens = run.budget_spent == "token_budget";
+        const RunLimits& limits = run.workflow->config().limits;
+        boost::json::object e{{"reason", run.budget_spent}, {"step", step.config->name}};
+        if (tokens) {
+            e["tokens"] = run.tokens;
+            e["max_tokens"] = limits.max_tokens.value_or(0);
+            e["why"] = "the run spent its token budget (" + std::to_string(run.tokens) + " of " +
+                       std::to_string(limits.max_tokens.value_or(0)) + " tokens)";
+        } else {
+            e["cost_usd"] = run.cost_usd;
+            e["max_cost_usd"] = limits.max_cost_usd.value_or(0.0);
+            std::ostringstream why;
+            why << "the run spent its cost budget ($" << run.cost_usd << " of $" << limits.max_cost_usd.value_or(0.0) << ")";
+            e["why"] = why.str();
+        }
+        return e;
+    }
+    const auto* agent = std::get_if<AgentStep>(&step.config->body);
+    if (agent == nullptr || !agent->escalate_below || !step.escalate_to) return std::nullopt;
+    const boost::json::value* output = run.state.as_object().if_contains(agent->writes);
+    boost::system::error_code ec;
+    const boost::json::value* confidence = output ? output->find_pointer("/confidence", ec) : nullptr;
+    const bool numeric = confidence != nullptr && confidence->is_number();
+    const double value = numeric ? confidence->to_number<double>() : 0.0;
+    if (numeric && value >= *agent->escalate_below) return std::nullopt;
+    std::ostringstream why;
+    if (numeric) why << "confidence " << value << " is below " << *agent->escalate_below;
+    else why << "the output has no numeric confidence; the step escalates below " << *agent->escalate_below;
+    boost::json::object e{{"reason", "low_confidence"}, {"step", step.config->name}, {"threshold", *agent->escalate_below},
+                          {"why", why.str()}};
+    e["confidence"] = numeric ? boost::json::value(value) : boost::json::value();
+    return e;
+}
+
+// The approval step an escalation goes to.
+std::optional<std::size_t> escalation_target(const Run& run, const Workflow::Step& step, const boost::json::object& e) {
+    if (e.at("reason").as_string() == "low_confidence") return step.escalate_to;
+    return run.workflow->budget_escalation();
+}
+
 void emit_step_span(const std::shared_ptr<Run>& run, const StepRecord& record,
                     std::chrono::system_clock::time_point started_wall, const std::string& span_id) {
     if (span_id.empty()) return;
@@ -222,7 +277,8 @@ void step_failed(const std::shared_ptr<Run>& run, StepRecord record, std::chrono
     {
         std::lock_guard lock(run->mutex);
         if (run->finished) return;
-        if (run->stored) run->pending_events.push_back({"step_failed", record.step, step_payload(record, nullptr)});
+        if (run->stored)
+            run->pending_events.push_back({"step_failed", record.step, step_payload(record, nullptr, run->steps_taken)});
         run->records.push_back(std::move(record));
     }
     fail_run(run, std::move(error));
@@ -231,11 +287,22 @@ void step_failed(const std::shared_ptr<Run>& run, StepRecord record, std::chrono
 // Records a finished step, emits its span, and moves on to `next` (or ends the run).
 void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord record,
                std::chrono::system_clock::time_point started_wall, const std::string& span_id) {
-    emit_step_span(run, record, started_wall, span_id);
     const Workflow::Step& step = run->step(index);
-    std::optional<std::size_t> next = step.router ? run->workflow->step_index(record.next) : step.next;
+    std::optional<boost::json::object> escalation = escalation_after(*run, step);
+    if (escalation) {
+        escalation->emplace("then", record.next);
+        record.next = run->step(*escalation_target(*run, step, *escalation)).config->name;
+        record.detail = "escalated to " + record.next + ": " + std::string(escalation->at("why").as_string());
+    }
+    emit_step_span(run, record, started_wall, span_id);
+    const bool routed = step.router || escalation || std::holds_alternative<ApprovalStep>(step.config->body);
+    std::optional<std::size_t> next = routed ? run->workflow->step_index(record.next) : step.next;
     if (!next) {
         return fail_run(run, RunError{"no_route", record.step, "", "no step named " + record.next});
+    }
+    {
+        std::lock_guard lock(run->mutex);
+        run->escalation = escalation;  // the approval step that runs next reads it; any other step clears it
     }
     if (!run->stored) {
         {
@@ -259,7 +326,10 @@ void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord re
                                      boost::json::object{{"agent", record.agent}, {"plugin", record.plugin}}});
         }
         note_usage(*run, record.step, update.events);
-        update.events.push_back({std::string(event_kind::output), record.step, step_payload(record, output)});
+        boost::json::object payload = step_payload(record, output, run->steps_taken);
+        if (escalation) payload["escalation"] = *escalation;
+        if (run->budget_waived && std::holds_alternative<ApprovalStep>(step.config->body)) payload["budget_waived"] = true;
+        update.events.push_back({std::string(event_kind::output), record.step, std::move(payload)});
         update.state = run->state.as_object();
         update.tokens = run->tokens;
         update.cost_usd = run->cost_usd;
@@ -523,7 +593,8 @@ void run_end_step(const std::shared_ptr<Run>& run, const EndStep& step, StepCont
     {
         std::lock_guard lock(run->mutex);
         if (run->stored) {
-            run->pending_events.push_back({std::string(event_kind::output), record.step, step_payload(record, &output)});
+            run->pending_events.push_back(
+                {std::string(event_kind::output), record.step, step_payload(record, &output, run->steps_taken)});
         }
         run->records.push_back(record);
     }
@@ -532,6 +603,122 @@ void run_end_step(const std::shared_ptr<Run>& run, const EndStep& step, StepCont
                                std::chrono::system_clock::now(), true, {{"kind", "end"}}});
     }
     finish_run(run, true, std::move(output), std::nullopt);
+}
+
+// A run that reached an approval step without a decision: stored as waiting,
+// with what the step asks, and handed back to its caller as waiting. It goes
+// on when it is resumed with a decision (Engine::resume).
+void park_run(const std::shared_ptr<Run>& run, const ApprovalStep& step, StepContext ctx) {
+    RunUpdate update;
+    update.run_id = run->id;
+    boost::json::object asked;
+    {
+        std::lock_guard lock(run->mutex);
+        if (run->finished) return;
+        asked = waiting_payload(step, step_name(*run, ctx.index), run->state.as_object(), run->steps_taken,
+                                run->escalation, StoreClock::now());
+        note_usage(*run, step_name(*run, ctx.index), update.events);
+        update.events.push_back({"waiting", step_name(*run, ctx.index), asked});
+        update.state = run->state.as_object();
+        update.tokens = run->tokens;
+        update.cost_usd = run->cost_usd;
+    }
+    update.status = RunStatus::waiting;
+    redact_update(*run->engine, update);
+    run->engine->options.store->append_async(std::move(update), [run, ctx, asked = std::move(asked)](Result<uint64_t> appended) mutable {
+        Engine::Impl& engine = *run->engine;
+        engine.post([&engine, run = std::move(run), ctx, asked = std::move(asked), appended = std::move(appended)]() mutable {
+            if (!appended) return fail_run(run, store_error(step_name(*run, ctx.index), appended.error()));
+            RunResult result;
+            {
+                std::lock_guard lock(run->mutex);
+                if (run->finished) return;
+                run->finished = true;
+                result.run_id = run->id;
+                result.workflow = run->workflow->name();
+                result.waiting = true;
+                result.approval = std::move(asked);
+                result.steps = std::move(run->records);
+                result.state = std::move(run->state.as_object());
+                result.duration = since(run->started);
+                result.tokens = run->tokens;
+                result.cost_usd = run->cost_usd;
+            }
+            if (const SecretStore* secrets = engine.options.secrets) {
+                redact_result(*secrets, result);
+                boost::json::value approval = std::move(result.approval);
+                secrets->redact_in_place(approval);
+                result.approval = std::move(approval.as_object());
+            }
+            if (!ctx.span_id.empty()) {
+                engine.emit(Span{run->id, ctx.span_id, run->span_id, "step " + step_name(*run, ctx.index), "step",
+                                 ctx.started_wall, std::chrono::system_clock::now(), true,
+                                 {{"kind", "approval"}, {"waiting", true}}});
+            }
+            engine.log(LogLevel::info, "run waits for a decision at approval step " + step_name(*run, ctx.index),
+                       run->tags({}, step_name(*run, ctx.index)));
+            deliver(run, std::move(result));
+        });
+    });
+}
+
+// An approval step: the run waits, or, resumed with a decision, the decision
+// goes into state and the run goes on where the decision says.
+void run_approval_step(const std::shared_ptr<Run>& run, const Workflow::Step& step, const ApprovalStep& body,
+                       StepContext ctx) {
+    std::optional<ApprovalDecision> decision;
+    bool timed_out = false;
+    std::optional<boost::json::object> escalation;
+    {
+        std::lock_guard lock(run->mutex);
+        decision = std::move(run->decision);
+        run->decision.reset();
+        timed_out = run->decision_timed_out;
+        escalation = run->escalation;
+    }
+    if (!decision) {
+        if (!run->stored) {
+            return fail_run(run, RunError{"no_store", step.config->name, "",
+                                          "an approval step waits in a run store, and this run is not recorded in one"});
+        }
+        return park_run(run, body, ctx);
+    }
+    StepRecord record = record_of(*run, ctx.index, "approval");
+    Result<boost::json::object> written = Error{};
+    {
+        std::lock_guard lock(run->mutex);
+        written = apply_decision(body, step.edit_schema.get(), run->state.as_object(), *decision, timed_out, StoreClock::now());
+    }
+    if (!written) {
+        // Checked when the decision was taken in; only a changed schema or state gets here.
+        record.ok = false;
+        return step_failed(run, std::move(record), ctx.started_wall, ctx.span_id,
+                           RunError{"invalid_decision", record.step, "", written.error().to_string()});
+    }
+    if (escalation) written->emplace("escalation", *escalation);
+    const Decision d = decision->decision;
+    record.detail = std::string(to_string(d)) + (timed_out ? " (the timeout's default)" : "") +
+                    (decision->note.empty() ? "" : ": " + decision->note);
+    {
+        std::lock_guard lock(run->mutex);
+        run->state.as_object()[body.writes] = std::move(written).value();
+        if (escalation && d != Decision::reject && escalation->at("reason").as_string() != "low_confidence")
+            run->budget_waived = true;  // a person said the run may go on past its budget
+    }
+    if (d == Decision::reject) {
+        if (body.on_reject.empty()) {
+            record.ok = false;
+            return step_failed(run, std::move(record), ctx.started_wall, ctx.span_id,
+                               RunError{"rejected", record.step, "",
+                                        "rejected at approval step " + record.step +
+                                            (decision->note.empty() ? "" : ": " + decision->note)});
+        }
+        record.next = body.on_reject;
+    } else {
+        record.next = escalation ? std::string(escalation->at("then").as_string()) : body.next;
+    }
+    record.latency = since(ctx.started);
+    step_done(run, ctx.index, std::move(record), ctx.started_wall, ctx.span_id);
 }
 
 void run_step(const std::shared_ptr<Run>& run, std::size_t index) {
@@ -564,6 +751,7 @@ void run_step(const std::shared_ptr<Run>& run, std::size_t index) {
                 review_round(run, body, ctx, 1, std::make_shared<StepRecord>(record_of(*run, index, "review")),
                              std::nullopt);
             else if constexpr (std::is_same_v<T, EndStep>) run_end_step(run, body, ctx);
+            else if constexpr (std::is_same_v<T, ApprovalStep>) run_approval_step(run, step, body, ctx);
         },
         step.config->body);
 }
@@ -613,10 +801,10 @@ void Engine::drain() {
 void Engine::post(std::function<void()> work) { impl_->post(std::move(work)); }
 
 std::string Engine::start(std::shared_ptr<const Workflow> workflow, boost::json::value input,
-                          std::function<void(RunResult)> done) {
+                          std::function<void(RunResult)> done, std::string run_id) {
     auto run = std::make_shared<Run>();
     run->engine = impl_.get();
-    run->id = impl_->ids.trace_id();
+    run->id = run_id.empty() ? impl_->ids.trace_id() : std::move(run_id);
     run->span_id = impl_->span_id();
     run->started_wall = std::chrono::system_clock::now();
     run->started = SteadyClock::now();
@@ -635,6 +823,8 @@ std::string Engine::start(std::shared_ptr<const Workflow> workflow, boost::json:
         record.id = run->id;
         record.workflow = run->workflow->name();
         record.config_sha256 = run->workflow->config().sha256;
+        record.config_file = run->workflow->config().file.string();
+        record.config_text = run->workflow->config().text;
         for (const Workflow::Agent& agent : run->workflow->agents()) {
             if (agent.instance) record.plugins[agent.config->name] = agent.instance->plugin().id();
         }
@@ -651,6 +841,164 @@ std::string Engine::start(std::shared_ptr<const Workflow> workflow, boost::json:
     }
     impl_->post([run] { run_step(run, run->workflow->start()); });
     return id;
+}
+
+namespace {
+
+// Where a stored run stands, read from its event log.
+struct ResumePoint {
+    std::size_t next = 0;       //!< the step to run
+    uint32_t steps_taken = 0;   //!< steps done before it
+    std::vector<StepRecord> records;
+    std::optional<boost::json::object> escalation;
+    bool budget_waived = false;
+    std::optional<boost::json::object> waiting;  //!< the open question, when the run waits
+    std::optional<ApprovalDecision> decision;    //!< given after it
+};
+
+uint32_t step_number_of(const boost::json::object& payload) {
+    const boost::json::value* n = payload.if_contains("step_number");
+    if (n == nullptr || !n->is_number()) return 0;
+    return n->to_number<uint32_t>();
+}
+
+Result<ResumePoint> replay(const Workflow& workflow, const StoredRun& stored) {
+    ResumePoint at;
+    at.next = workflow.start();
+    const auto where = [&](const RunEvent& e) { return "run " + stored.run.id + " event " + std::to_string(e.seq); };
+    for (const RunEvent& event : stored.events) {
+        const boost::json::object* payload = event.payload.if_object();
+        if (payload == nullptr) continue;
+        if (event.kind == event_kind::output) {
+            at.records.push_back(StepRecord::from_json(*payload));
+            at.steps_taken = step_number_of(*payload);
+            at.waiting.reset();
+            at.decision.reset();
+            at.escalation.reset();
+            if (const auto* e = payload->if_contains("escalation"); e && e->is_object()) at.escalation = e->get_object();
+            if (const auto* w = payload->if_contains("budget_waived"); w && w->is_bool() && w->get_bool()) at.budget_waived = true;
+            const std::string& next = at.records.back().next;
+            if (next.empty()) continue;  // the end step: run_finished follows
+            auto index = workflow.step_index(next);
+            if (!index)
+                return Error{where(event), "the run was going on to step \"" + next + "\", which its workflow lacks",
+                             "resume it under the config it started with", {}};
+            at.next = *index;
+        } else if (event.kind == "waiting") {
+            auto index = workflow.step_index(event.step);
+            if (!index) return Error{where(event), "the run waits at step \"" + event.step + "\", which its workflow lacks", {}, {}};
+            at.next = *index;
+            at.steps_taken = step_number_of(*payload) > 0 ? step_number_of(*payload) - 1 : 0;
+            at.waiting = *payload;
+            at.decision.reset();
+        } else if (event.kind == event_kind::decision && at.waiting && !at.decision) {
+            auto decision = ApprovalDecision::from_json(event.payload);
+            if (!decision) return Error{where(event), decision.error().message, {}, {}};
+            at.decision = std::move(decision).value();
+        }
+    }
+    return at;
+}
+
+}  // namespace
+
+Result<std::monostate> Engine::resume(std::shared_ptr<const Workflow> workflow, const StoredRun& stored,
+                                      std::function<void(RunResult)> done) {
+    RunStore* store = impl_->options.store;
+    const std::string& id = stored.run.id;
+    if (store == nullptr) return Error{"run " + id, "this engine has no run store to resume from", {}, {}};
+    if (is_finished(stored.run.status))
+        return Error{"run " + id, "the run has finished (" + std::string(to_string(stored.run.status)) + ")", {}, {}};
+    if (stored.run.workflow != workflow->name())
+        return Error{"run " + id, "the run is of workflow \"" + stored.run.workflow + "\", not \"" + workflow->name() + "\"", {}, {}};
+    for (const Workflow::Agent& agent : workflow->agents()) {
+        const boost::json::value* pinned = stored.run.plugins.if_contains(agent.config->name);
+        const std::string have = agent.instance ? agent.instance->plugin().id() : std::string();
+        if (pinned != nullptr && pinned->is_string() && pinned->get_string() != have)
+            return Error{"run " + id,
+                         "agent " + agent.config->name + " started on " + std::string(pinned->get_string()) +
+                             ", and this workflow has " + have,
+                         "install " + std::string(pinned->get_string()) + " where the host finds plugins", {}};
+    }
+    auto point = replay(*workflow, stored);
+    if (!point) return point.error();
+    bool timed_out = false;
+    if (point->waiting && !point->decision) {
+        const auto timeout = timeout_at(*point->waiting);
+        if (!timeout || StoreClock::now() < *timeout) {
+            const boost::json::value* step = point->waiting->if_contains("step");
+            return Error{"run " + id,
+                         "the run waits for a decision at approval step " +
+                             (step && step->is_string() ? std::string(step->get_string()) : std::string("?")) +
+                             (timeout ? ", until " + iso_utc(*timeout) : std::string()),
+                         "decide with 'agenthost approve " + id + " --decision approve|reject|edit'", {}};
+        }
+        const auto* d = point->waiting->if_contains("default");
+        ApprovalDecision fallback;
+        fallback.decision = d && d->is_string() ? parse_decision(d->get_string()).value_or(Decision::reject) : Decision::reject;
+        fallback.note = "no decision before the timeout";
+        point->decision = std::move(fallback);
+        timed_out = true;
+    }
+    {
+        std::lock_guard lock(impl_->runs_mutex);
+        if (!impl_->resuming.insert(id).second)
+            return Error{"run " + id, "the run is already in flight in this host", {}, {}};
+    }
+    const auto release = [&] {
+        std::lock_guard lock(impl_->runs_mutex);
+        impl_->resuming.erase(id);
+    };
+    // Taken up by this engine, unless someone else took it (or decided) since it was read.
+    RunUpdate claim;
+    claim.run_id = id;
+    claim.events.push_back({"resumed", "", boost::json::object{{"at_step", workflow->steps()[point->next].config->name},
+                                                                {"step_number", point->steps_taken + 1}}});
+    claim.status = RunStatus::running;
+    claim.expect_last_seq = stored.run.last_seq;
+    if (auto claimed = store->append(std::move(claim)); !claimed) {
+        release();
+        return claimed.error();
+    }
+
+    auto run = std::make_shared<Run>();
+    run->engine = impl_.get();
+    run->id = id;
+    run->span_id = impl_->span_id();
+    run->started_wall = std::chrono::system_clock::now();
+    run->started = SteadyClock::now();
+    run->deadline = run->started + workflow->config().limits.deadline;  // waiting and crashes do not count
+    run->state = stored.state;
+    run->records = std::move(point->records);
+    run->steps_taken = point->steps_taken;
+    run->tokens = run->stored_tokens = stored.run.tokens;
+    run->cost_usd = run->stored_cost_usd = stored.run.cost_usd;
+    run->budget_waived = point->budget_waived;
+    run->escalation = point->waiting ? [&]() -> std::optional<boost::json::object> {
+        const auto* e = point->waiting->if_contains("escalation");
+        if (e && e->is_object()) return e->get_object();
+        return std::nullopt;
+    }() : point->escalation;
+    run->decision = std::move(point->decision);
+    run->decision_timed_out = timed_out;
+    run->stored = true;
+    run->workflow = std::move(workflow);
+    run->done = [engine = impl_.get(), id, done = std::move(done)](RunResult result) {
+        {
+            std::lock_guard lock(engine->runs_mutex);
+            engine->resuming.erase(id);
+        }
+        done(std::move(result));
+    };
+    {
+        std::lock_guard lock(impl_->runs_mutex);
+        ++impl_->runs_in_flight;
+    }
+    impl_->log(LogLevel::info, "run resumed at step " + step_name(*run, point->next) + " (step " +
+                                   std::to_string(point->steps_taken + 1) + " of the run)",
+               run->tags({}, step_name(*run, point->next)));
+    impl_->post([run, next = point->next] { run_step(run, next); });
+    return std::monostate{};
 }
 
 RunResult Engine::run(std::shared_ptr<const Workflow> workflow, boost::json::value input) {

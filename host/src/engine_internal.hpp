@@ -3,6 +3,7 @@
 // retries, fallbacks, error budgets).
 #pragma once
 
+#include <agenthost/host/approval.hpp>
 #include <agenthost/host/call_context.hpp>
 #include <agenthost/host/engine.hpp>
 #include <agenthost/host/run_store.hpp>
@@ -17,6 +18,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,7 @@ struct Engine::Impl {
     std::mutex runs_mutex;
     std::condition_variable runs_idle;
     std::size_t runs_in_flight = 0;
+    std::set<std::string, std::less<>> resuming;  //!< ids of resumed runs in flight, guarded by runs_mutex
 
     explicit Impl(EngineOptions o);
 
@@ -70,6 +73,7 @@ struct CallOutcome {
 struct AgentCall {
     std::shared_ptr<Run> run;
     std::size_t step;                 //!< the step making the call
+    uint32_t step_number = 0;         //!< the step's place in the run (part of the idempotency key)
     std::string branch;               //!< parallel branch name, or "" (part of the idempotency key)
     std::string span_parent;          //!< the step's span id
     std::vector<std::size_t> chain;   //!< the agent, then its fallbacks
@@ -131,6 +135,13 @@ struct Run : std::enable_shared_from_this<Run> {
     std::vector<NewEvent> pending_events;   //!< for the final append (a failed step, the end step)
     uint64_t stored_tokens = 0;             //!< budgets spent as of the last append, for usage events
     double stored_cost_usd = 0.0;
+    bool budget_waived = false;  //!< a person approved going on past a spent budget
+    //! Why the run goes to an approval step next (a low confidence, a spent
+    //! budget), and where it goes after approval: {"reason", "step", "then", ...}.
+    std::optional<boost::json::object> escalation;
+    //! Resumed with a decision: for the approval step the run resumes at.
+    std::optional<ApprovalDecision> decision;
+    bool decision_timed_out = false;
 
     const Workflow::Step& step(std::size_t i) const { return workflow->steps()[i]; }
     LogTags tags(std::string_view agent = {}, std::string_view step_name = {}) const {

@@ -15,6 +15,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <tuple>
 
@@ -45,6 +47,8 @@ struct Host::Impl {
                                          opened.error().to_string());
             }
             store = std::move(opened).value();
+        } else {
+            store = make_memory_run_store();
         }
         engine = std::make_unique<Engine>(EngineOptions{options.worker_threads, options.max_output_bytes, tracer.get(),
                                                         &logger, secrets.get(), store.get()});
@@ -81,6 +85,24 @@ struct Host::Impl {
         }
     }
 
+    // Workflows by config and plugin versions, so that a run resumes on the
+    // very workflow (and error budgets) that this host already runs.
+    mutable std::mutex workflows_mutex;
+    mutable std::map<std::string, std::shared_ptr<const Workflow>> workflows;
+
+    static std::string workflow_key(const std::string& sha256, const boost::json::object& plugins) {
+        return sha256 + " " + boost::json::serialize(plugins);
+    }
+    static boost::json::object pins_of(const Workflow& workflow) {
+        boost::json::object pins;
+        for (const Workflow::Agent& agent : workflow.agents())
+            if (agent.instance) pins[agent.config->name] = agent.instance->plugin().id();
+        return pins;
+    }
+
+    LoadResult compile(ConfigResult loaded) const;
+    Result<std::shared_ptr<const Workflow>> workflow_of(const RunRecord& run) const;
+
     Registry registry_for(const std::vector<std::filesystem::path>& extra) const {
         std::vector<std::filesystem::path> dirs = options.plugin_dirs;
         dirs.insert(dirs.end(), extra.begin(), extra.end());
@@ -99,13 +121,16 @@ Host::~Host() = default;
 const Logger& Host::logger() const noexcept { return impl_->logger; }
 
 LoadResult Host::load(const std::filesystem::path& config) const {
-    ConfigResult loaded = load_config(config);  // ${CONFIG_DIR} is built into the loader
+    return impl_->compile(load_config(config));  // ${CONFIG_DIR} is built into the loader
+}
+
+LoadResult Host::Impl::compile(ConfigResult loaded) const {
     if (auto* issues = std::get_if<ConfigIssues>(&loaded)) return std::move(*issues);
     WorkflowConfig& cfg = std::get<WorkflowConfig>(loaded);
     // Read now, so that a missing value stops the load (and `validate`) rather than a run.
     SecretValuesResult secret_values = read_secret_values(cfg);
     const std::string workflow_name = cfg.name;
-    Registry registry = impl_->registry_for(cfg.plugin_dirs);
+    Registry registry = registry_for(cfg.plugin_dirs);
     auto compiled = Workflow::compile(std::move(cfg), registry);
     if (auto* secret_issues = std::get_if<ConfigIssues>(&secret_values)) {
         ConfigIssues issues = std::move(*secret_issues);
@@ -116,8 +141,41 @@ LoadResult Host::load(const std::filesystem::path& config) const {
         return issues;
     }
     if (auto* issues = std::get_if<ConfigIssues>(&compiled)) return std::move(*issues);
-    impl_->add_secrets(std::get<std::vector<SecretValue>>(secret_values), workflow_name);
-    return std::get<std::shared_ptr<const Workflow>>(std::move(compiled));
+    add_secrets(std::get<std::vector<SecretValue>>(secret_values), workflow_name);
+    auto workflow = std::get<std::shared_ptr<const Workflow>>(std::move(compiled));
+    std::lock_guard lock(workflows_mutex);
+    workflows[workflow_key(workflow->config().sha256, pins_of(*workflow))] = workflow;
+    return workflow;
+}
+
+// The workflow a stored run started under: its config as the store keeps it,
+// every agent on the exact plugin version the run pinned.
+Result<std::shared_ptr<const Workflow>> Host::Impl::workflow_of(const RunRecord& run) const {
+    const std::string key = workflow_key(run.config_sha256, run.plugins);
+    {
+        std::lock_guard lock(workflows_mutex);
+        if (auto found = workflows.find(key); found != workflows.end()) return found->second;
+    }
+    auto config = store->load_config(run.config_sha256);
+    if (!config) return config.error();
+    ConfigResult parsed = parse_config(config->text, config->file);
+    if (auto* cfg = std::get_if<WorkflowConfig>(&parsed)) {
+        for (AgentConfig& agent : cfg->agents) {
+            const boost::json::value* pinned = run.plugins.if_contains(agent.name);
+            if (pinned == nullptr || !pinned->is_string() || PluginRef::names_a_file(agent.plugin)) continue;
+            std::string id(pinned->get_string());  // name@version
+            if (auto at = id.rfind('@'); at != std::string::npos) agent.plugin = id.substr(0, at) + "@=" + id.substr(at + 1);
+        }
+    }
+    LoadResult loaded = compile(std::move(parsed));
+    if (auto* issues = std::get_if<ConfigIssues>(&loaded)) {
+        std::string text;
+        for (const ConfigIssue& issue : *issues) text += "\n  " + issue.to_string();
+        return Error{"run " + run.id,
+                     "the workflow it started under (" + config->file + ", as it was then) no longer loads:" + text,
+                     "install the plugin versions it pinned, or set the values it needs", {}};
+    }
+    return std::get<std::shared_ptr<const Workflow>>(std::move(loaded));
 }
 
 RunResult Host::run(const std::shared_ptr<const Workflow>& workflow, boost::json::value input) {
@@ -125,8 +183,69 @@ RunResult Host::run(const std::shared_ptr<const Workflow>& workflow, boost::json
 }
 
 std::string Host::start(const std::shared_ptr<const Workflow>& workflow, boost::json::value input,
-                        std::function<void(RunResult)> done) {
-    return impl_->engine->start(workflow, std::move(input), std::move(done));
+                        std::function<void(RunResult)> done, std::string run_id) {
+    return impl_->engine->start(workflow, std::move(input), std::move(done), std::move(run_id));
+}
+
+RunStore& Host::store() const noexcept { return *impl_->store; }
+
+Result<std::monostate> Host::resume(const std::string& run_id, std::function<void(RunResult)> done) {
+    auto stored = impl_->store->load_run(run_id);
+    if (!stored) return stored.error();
+    if (is_finished(stored->run.status))
+        return Error{"run " + run_id, "the run has finished (" + std::string(to_string(stored->run.status)) + ")",
+                     "see it with 'agenthost runs show " + run_id + "'", {}};
+    auto workflow = impl_->workflow_of(stored->run);
+    if (!workflow) return workflow.error();
+    return impl_->engine->resume(std::move(workflow).value(), stored.value(), std::move(done));
+}
+
+ResumeReport Host::resume_unfinished(const std::function<void(RunResult)>& done) {
+    ResumeReport report;
+    auto unfinished = impl_->store->unfinished_runs();
+    if (!unfinished) {
+        report.failed.emplace_back("", unfinished.error());
+        return report;
+    }
+    for (const RunRecord& run : unfinished.value()) {
+        auto resumed = resume(run.id, done);
+        if (resumed) report.resumed.push_back(run.id);
+        else if (run.status == RunStatus::waiting && resumed.error().message.find("waits for a decision") != std::string::npos)
+            report.waiting.push_back(run.id);
+        else report.failed.emplace_back(run.id, resumed.error());
+    }
+    return report;
+}
+
+Result<std::monostate> Host::decide(const std::string& run_id, const ApprovalDecision& decision) {
+    auto stored = impl_->store->load_run(run_id);
+    if (!stored) return stored.error();
+    if (stored->run.status != RunStatus::waiting)
+        return Error{"run " + run_id, "the run is " + std::string(to_string(stored->run.status)) + ", not waiting for a decision", {}, {}};
+    // The open question: the last waiting event, with nothing decided after it.
+    const RunEvent* waiting = nullptr;
+    for (const RunEvent& e : stored->events) {
+        if (e.kind == "waiting") waiting = &e;
+        else if (e.kind == event_kind::decision && waiting != nullptr)
+            return Error{"run " + run_id, "the run has a decision already; it goes on when it is resumed",
+                         "resume it with 'agenthost resume " + run_id + "'", {}};
+    }
+    if (waiting == nullptr) return Error{"run " + run_id, "the run has no open question", {}, {}};
+    auto workflow = impl_->workflow_of(stored->run);
+    if (!workflow) return workflow.error();
+    auto index = workflow.value()->step_index(waiting->step);
+    const auto* step = index ? std::get_if<ApprovalStep>(&workflow.value()->steps()[*index].config->body) : nullptr;
+    if (step == nullptr) return Error{"run " + run_id, "it waits at " + waiting->step + ", which is not an approval step", {}, {}};
+    auto checked = apply_decision(*step, workflow.value()->steps()[*index].edit_schema.get(), stored->state, decision,
+                                  false, StoreClock::now());
+    if (!checked) return checked.error();
+    RunUpdate update;
+    update.run_id = run_id;
+    update.events.push_back({std::string(event_kind::decision), waiting->step, decision.to_json()});
+    update.expect_last_seq = stored->run.last_seq;  // one decision per question, whoever comes first
+    auto appended = impl_->store->append(std::move(update));
+    if (!appended) return appended.error();
+    return std::monostate{};
 }
 
 std::future<RunResult> Host::start(const std::shared_ptr<const Workflow>& workflow, boost::json::value input) {

@@ -85,6 +85,8 @@ Result<std::monostate> check_new_run(const NewRun& run) {
     if (!run.config_sha256.empty() && (run.config_sha256.size() != 64 || !is_hex(run.config_sha256)))
         return bad_input(run.id, "config_sha256 \"" + run.config_sha256 + "\" is not 64 lower-case hex digits",
                          "pass the SHA-256 of the config, or leave it empty when there is no config file");
+    if (!run.config_text.empty() && run.config_sha256.empty())
+        return bad_input(run.id, "a config text is given without its config_sha256");
     for (const auto& pin : run.plugins)
         if (!pin.value().is_string())
             return bad_input(run.id, "plugin \"" + std::string(pin.key()) + "\" is pinned to a non-string",
@@ -117,6 +119,18 @@ Result<std::monostate> check_update(const RunUpdate& update) {
 
 Error unknown_run(std::string_view run_id) {
     return Error{"run " + std::string(run_id), "no such run in the store", "check the run id; a pruned run is gone for good", {}};
+}
+
+Error changed_run(std::string_view run_id, uint64_t expected, uint64_t actual) {
+    return Error{"run " + std::string(run_id),
+                 "the run changed meanwhile (its newest event is " + std::to_string(actual) + ", expected " +
+                     std::to_string(expected) + "): another host or person acted on it first",
+                 "look at it again with 'agenthost runs show " + std::string(run_id) + "'", {}};
+}
+
+Error unknown_config(std::string_view sha256) {
+    return Error{"config " + std::string(sha256), "no config with this SHA-256 is stored",
+                 "the run was recorded without its config and cannot be resumed", {}};
 }
 
 Error finished_run(std::string_view run_id, RunStatus status) {

@@ -15,6 +15,10 @@ Result<std::monostate> check_update(const RunUpdate& update);
 
 //! Error for an append to a run that does not exist.
 Error unknown_run(std::string_view run_id);
+//! Error for an append whose expect_last_seq no longer holds.
+Error changed_run(std::string_view run_id, uint64_t expected, uint64_t actual);
+//! Error for a config that no run stored.
+Error unknown_config(std::string_view sha256);
 //! Error for an append to a run that has finished.
 Error finished_run(std::string_view run_id, RunStatus status);
 

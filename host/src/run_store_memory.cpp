@@ -36,6 +36,8 @@ public:
         entry.record.updated = entry.record.created;
         entry.state = run.state;
         std::lock_guard lock(mutex_);
+        if (!run.config_text.empty())
+            configs_.try_emplace(run.config_sha256, StoredConfig{run.config_sha256, run.config_file, run.config_text});
         if (!runs_.try_emplace(run.id, std::move(entry)).second)
             return Error{"run " + run.id, "a run with this id is already stored", "give each run a fresh trace id", {}};
         return std::monostate{};
@@ -66,6 +68,13 @@ public:
         return out;
     }
 
+    Result<StoredConfig> load_config(std::string_view sha256) override {
+        std::lock_guard lock(mutex_);
+        auto found = configs_.find(sha256);
+        if (found == configs_.end()) return unknown_config(sha256);
+        return found->second;
+    }
+
     Result<std::vector<RunRecord>> unfinished_runs() override {
         std::vector<RunRecord> out;
         {
@@ -82,9 +91,14 @@ public:
     Result<std::size_t> prune(StoreTime cutoff) override {
         const StoreTime limit = truncate_ms(cutoff);
         std::lock_guard lock(mutex_);
-        return static_cast<std::size_t>(std::erase_if(runs_, [&](const auto& entry) {
+        const auto removed = static_cast<std::size_t>(std::erase_if(runs_, [&](const auto& entry) {
             return is_finished(entry.second.record.status) && entry.second.record.updated < limit;
         }));
+        std::erase_if(configs_, [&](const auto& config) {
+            return std::none_of(runs_.begin(), runs_.end(),
+                                [&](const auto& run) { return run.second.record.config_sha256 == config.first; });
+        });
+        return removed;
     }
 
 private:
@@ -97,6 +111,8 @@ private:
         MemoryRun& run = found->second;
         // Checked before anything changes: that is all the atomicity a map needs.
         if (is_finished(run.record.status)) return finished_run(update.run_id, run.record.status);
+        if (update.expect_last_seq && *update.expect_last_seq != run.record.last_seq)
+            return changed_run(update.run_id, *update.expect_last_seq, run.record.last_seq);
         for (NewEvent& event : update.events)
             run.events.push_back(RunEvent{++run.record.last_seq, std::move(event.kind), std::move(event.step), std::move(event.payload), now});
         if (update.state) run.state = std::move(*update.state);
@@ -110,6 +126,7 @@ private:
 
     std::mutex mutex_;
     std::map<std::string, MemoryRun, std::less<>> runs_;
+    std::map<std::string, StoredConfig, std::less<>> configs_;
 };
 
 }  // namespace

@@ -73,6 +73,14 @@ CREATE TABLE events (
     R"sql(
 CREATE INDEX runs_by_status ON runs (status, updated_ms);
 )sql",
+    // 3: the configs runs started under, once per config, so that a run resumes under its own.
+    R"sql(
+CREATE TABLE configs (
+  sha256 TEXT PRIMARY KEY,
+  file TEXT NOT NULL,
+  text TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -131,6 +139,7 @@ struct EncodedUpdate {
     std::optional<double> cost_usd;
     bool set_error = false;
     std::optional<std::string> error;  //!< NULL clears it
+    std::optional<uint64_t> expect_last_seq;
 };
 
 EncodedUpdate encode(RunUpdate&& u) {
@@ -142,6 +151,7 @@ EncodedUpdate encode(RunUpdate&& u) {
     if (u.status) e.status = std::string(to_string(*u.status));
     if (u.tokens) e.tokens = static_cast<int64_t>(*u.tokens);
     e.cost_usd = u.cost_usd;
+    e.expect_last_seq = u.expect_last_seq;
     if (u.error) {
         e.set_error = true;
         if (!u.error->is_null()) e.error = to_json_text(*u.error);
@@ -187,6 +197,13 @@ public:
         if (auto ran = q->run(); !ran) return ran.error();
         if (db_.changes() == 0)
             return Error{"run " + run.id, "a run with this id is already stored", "give each run a fresh trace id", {}};
+        if (!run.config_text.empty()) {
+            auto c = db_.query("INSERT INTO configs (sha256, file, text) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING");
+            if (!c) return c.error();
+            c->bind(1, std::string_view(run.config_sha256)).bind(2, std::string_view(run.config_file));
+            c->bind(3, std::string_view(run.config_text));
+            if (auto ran = c->run(); !ran) return ran.error();
+        }
         if (auto committed = tx->commit(); !committed) return committed.error();
         return std::monostate{};
     }
@@ -224,6 +241,17 @@ public:
         return read_runs(q.value());
     }
 
+    Result<StoredConfig> load_config(std::string_view sha256) override {
+        std::lock_guard lock(db_mutex_);
+        auto q = db_.query("SELECT file, text FROM configs WHERE sha256 = ?1");
+        if (!q) return q.error();
+        q->bind(1, sha256);
+        auto row = q->step();
+        if (!row) return row.error();
+        if (!row.value()) return unknown_config(sha256);
+        return StoredConfig{std::string(sha256), q->text_at(0), q->text_at(1)};
+    }
+
     Result<std::vector<RunRecord>> unfinished_runs() override {
         std::lock_guard lock(db_mutex_);
         auto q = db_.query("SELECT " + std::string(run_columns) +
@@ -242,6 +270,8 @@ public:
         q->bind(1, to_ms(cutoff));
         if (auto ran = q->run(); !ran) return ran.error();
         const auto removed = static_cast<std::size_t>(db_.changes());
+        if (auto orphans = db_.exec("DELETE FROM configs WHERE sha256 NOT IN (SELECT config_sha256 FROM runs)"); !orphans)
+            return orphans.error();
         if (auto committed = tx->commit(); !committed) return committed.error();
         return removed;
     }
@@ -355,6 +385,11 @@ private:
             if (!row.value()) return unknown_run(u.run_id);
             last_seq = q->int64_at(0);
             status = q->text_at(1);
+        }
+        if (u.expect_last_seq && *u.expect_last_seq != static_cast<uint64_t>(last_seq)) {
+            auto parsed = parse_run_status(status);
+            if (parsed && is_finished(*parsed)) return finished_run(u.run_id, *parsed);
+            return changed_run(u.run_id, *u.expect_last_seq, static_cast<uint64_t>(last_seq));
         }
         if (!u.events.empty()) {
             auto q = db_.query("INSERT INTO events (run_id, seq, kind, step, payload, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");

@@ -92,21 +92,39 @@ std::variant<std::shared_ptr<const Workflow>, ConfigIssues> Workflow::compile(Wo
 
     // Names resolved once here, so that a run never looks one up.
     for (std::size_t i = 0; i < cfg.steps.size(); ++i) {
-        Step step{&cfg.steps[i], i, std::nullopt, std::nullopt, std::nullopt};
+        Step step{&cfg.steps[i], i, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, nullptr};
         std::visit(
             [&](const auto& body) {
                 using T = std::decay_t<decltype(body)>;
                 if constexpr (std::is_same_v<T, SwitchStep>) step.router.emplace(body);
-                if constexpr (std::is_same_v<T, AgentStep>) step.agent = workflow->agent_index(body.agent);
+                if constexpr (std::is_same_v<T, AgentStep>) {
+                    step.agent = workflow->agent_index(body.agent);
+                    if (body.escalate_below)
+                        step.escalate_to = workflow->step_index(body.escalate_to.empty() ? cfg.escalate_to : body.escalate_to);
+                }
                 if constexpr (std::is_same_v<T, AgentStep> || std::is_same_v<T, ParallelStep> ||
-                              std::is_same_v<T, ReviewStep>) {
+                              std::is_same_v<T, ReviewStep> || std::is_same_v<T, ApprovalStep>) {
                     step.next = workflow->step_index(body.next);
+                }
+                if constexpr (std::is_same_v<T, ApprovalStep>) {
+                    if (!body.on_reject.empty()) step.on_reject = workflow->step_index(body.on_reject);
+                    if (body.schema) {
+                        auto compiled = JsonSchema::compile(*body.schema);
+                        if (compiled) {
+                            step.edit_schema = std::make_shared<const JsonSchema>(std::move(compiled).value());
+                        } else {
+                            issues.push_back(cfg.issue_at(cfg.steps[i].pointer + "/schema" + compiled.error().where,
+                                                          "not a usable JSON Schema: " + compiled.error().message,
+                                                          compiled.error().hint));
+                        }
+                    }
                 }
             },
             cfg.steps[i].body);
         workflow->steps_.push_back(std::move(step));
     }
     if (auto start = workflow->step_index(cfg.start)) workflow->start_ = *start;
+    if (cfg.limits.escalate_on_budget) workflow->budget_escalation_ = workflow->step_index(cfg.escalate_to);
 
     if (!issues.empty()) return issues;
     return std::shared_ptr<const Workflow>(std::move(workflow));

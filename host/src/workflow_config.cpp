@@ -27,3 +27,26 @@ ConfigIssue WorkflowConfig::issue_at(std::string_view pointer, std::string messa
 }
 
 }  // namespace agenthost
+
+namespace agenthost {
+
+std::string_view to_string(Decision decision) noexcept {
+    switch (decision) {
+        case Decision::approve: return "approve";
+        case Decision::reject: return "reject";
+        case Decision::edit: return "edit";
+    }
+    return "reject";
+}
+
+std::optional<Decision> parse_decision(std::string_view text) noexcept {
+    for (Decision d : {Decision::approve, Decision::reject, Decision::edit})
+        if (to_string(d) == text) return d;
+    return std::nullopt;
+}
+
+bool ApprovalStep::allows(Decision d) const noexcept {
+    return std::find(decisions.begin(), decisions.end(), d) != decisions.end();
+}
+
+}  // namespace agenthost

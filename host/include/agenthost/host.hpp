@@ -12,9 +12,11 @@
 // Workflows must not outlive the Host that loaded them.
 #pragma once
 
+#include <agenthost/host/approval.hpp>
 #include <agenthost/host/config_issue.hpp>
 #include <agenthost/host/logging.hpp>
 #include <agenthost/host/run_result.hpp>
+#include <agenthost/host/run_store.hpp>
 #include <agenthost/host/workflow.hpp>
 
 #include <boost/json/value.hpp>
@@ -26,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -41,8 +44,16 @@ struct HostOptions {
     //! An agent output larger than this fails its attempt.
     std::size_t max_output_bytes = 16 * 1024 * 1024;
     //! A SQLite run store (created when missing): every run is recorded there,
-    //! step by step. Empty: runs are not recorded.
+    //! step by step, and survives the process. Empty: runs are recorded in
+    //! memory, so that approvals work within the process, but nothing survives it.
     std::filesystem::path store;
+};
+
+//! What Host::resume_unfinished did with each unfinished run it found.
+struct ResumeReport {
+    std::vector<std::string> resumed;  //!< taken up; each one's result goes to the callback
+    std::vector<std::string> waiting;  //!< waiting for a decision, whose timeout (if any) has not passed
+    std::vector<std::pair<std::string, Error>> failed;  //!< could not be taken up, and why
 };
 
 using LoadResult = std::variant<std::shared_ptr<const Workflow>, ConfigIssues>;
@@ -74,11 +85,34 @@ public:
 
     //! Runs a workflow to its end and returns the result.
     RunResult run(const std::shared_ptr<const Workflow>& workflow, boost::json::value input);
-    //! Starts a run; `done` is called once, on a worker thread. Returns the run id.
+    //! Starts a run; `done` is called once, on a worker thread. Returns the run
+    //! id: `run_id` when given (32 lower-case hex digits, not all zero), else a fresh one.
     std::string start(const std::shared_ptr<const Workflow>& workflow, boost::json::value input,
-                      std::function<void(RunResult)> done);
+                      std::function<void(RunResult)> done, std::string run_id = {});
     //! Starts a run; the future holds its result.
     std::future<RunResult> start(const std::shared_ptr<const Workflow>& workflow, boost::json::value input);
+
+    //! Takes a stored run up where it stopped (see Engine::resume), under the
+    //! config it started with (kept in the store, so edits to the file since
+    //! do not reach it) and with the plugin versions it pinned: a version no
+    //! longer installed is an error that names it. `done` is called once when
+    //! the run ends or waits again; on an error it is not called.
+    Result<std::monostate> resume(const std::string& run_id, std::function<void(RunResult)> done);
+
+    //! Resumes every unfinished run in the store that can go on: the running
+    //! ones (a crash or a kill stopped them) and the waiting ones that have a
+    //! decision or whose timeout has passed. `done` is called once per resumed run.
+    ResumeReport resume_unfinished(const std::function<void(RunResult)>& done);
+
+    //! Takes a person's decision on a waiting run in: checked against its
+    //! approval step (allowed decisions; an edit's patch applied to the value
+    //! it edits and checked against the step's schema), then stored. The run
+    //! goes on when it is resumed. Fails, with nothing stored, when the run is
+    //! not waiting, already has a decision, or the decision does not fit.
+    Result<std::monostate> decide(const std::string& run_id, const ApprovalDecision& decision);
+
+    //! Where runs are recorded: the file of HostOptions::store, or memory.
+    RunStore& store() const noexcept;
 
     //! Calls one agent of plugin `plugin` ("name[@constraint]" or a path to a
     //! .so) with `config` and `input`, checking both and the output against

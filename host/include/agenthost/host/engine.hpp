@@ -5,6 +5,7 @@
 #pragma once
 
 #include <agenthost/host/logging.hpp>
+#include <agenthost/host/run_store.hpp>
 #include <agenthost/host/run_result.hpp>
 #include <agenthost/host/workflow.hpp>
 
@@ -46,8 +47,23 @@ public:
 
     //! Starts a run; `done` is called once, on a pool thread, when it ends.
     //! The returned id is the run's correlation id.
+    //! `run_id`: a W3C trace id (32 lower-case hex digits, not all zero) for
+    //! the run, e.g. one derived from where its input came from so that a
+    //! retried submission finds the run it made; empty: a fresh one.
     std::string start(std::shared_ptr<const Workflow> workflow, boost::json::value input,
-                      std::function<void(RunResult)> done);
+                      std::function<void(RunResult)> done, std::string run_id = {});
+
+    //! Takes a stored run up where it stopped: after its last committed step,
+    //! with its state, budgets spent and step count, so that the step that was
+    //! in flight runs again with the same idempotency key. A run waiting at an
+    //! approval step goes on with the decision stored for it, or with the
+    //! step's default once its timeout has passed. `workflow` must be the one
+    //! the run started under, with the plugin versions it pinned (Host::resume
+    //! sees to both). Fails, and calls nothing, when the run has finished,
+    //! still waits for a decision, does not match `workflow`, is in flight in
+    //! this engine, or was taken up by someone else first.
+    Result<std::monostate> resume(std::shared_ptr<const Workflow> workflow, const StoredRun& stored,
+                                  std::function<void(RunResult)> done);
 
     //! start, then wait for the result on this thread.
     RunResult run(std::shared_ptr<const Workflow> workflow, boost::json::value input);

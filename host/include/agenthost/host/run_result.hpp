@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agenthost {
@@ -15,7 +16,8 @@ namespace agenthost {
 //! Why a run failed: a stable code for programs, and the step, agent and cause for people.
 struct RunError {
     //! step_limit, deadline, token_budget, cost_budget, agent_failed, agent_timeout, join_failed,
-    //! review_rejected, missing_state, no_route, cancelled
+    //! review_rejected, missing_state, no_route, cancelled, rejected (an approval step's reject
+    //! with no on_reject), store_failed, no_store (an approval step without a run store)
     std::string code;
     std::string step;
     std::string agent;  //!< empty when no agent was involved
@@ -27,7 +29,7 @@ struct RunError {
 //! One step as the run took it (for --explain, the embedding API and tests).
 struct StepRecord {
     std::string step;
-    std::string kind;       //!< agent, switch, parallel, review, end
+    std::string kind;       //!< agent, switch, parallel, review, approval, end
     std::string agent;      //!< the agent whose output was used (after any fallback)
     std::string plugin;     //!< name@version of that agent's plugin
     bool ok = true;
@@ -41,12 +43,20 @@ struct StepRecord {
     std::vector<StepRecord> branches;  //!< parallel: one record per branch
 
     boost::json::object to_json() const;
+    //! The record as to_json() wrote it (as the run store keeps it); what is missing stays default.
+    static StepRecord from_json(const boost::json::object& json);
 };
 
 struct RunResult {
     std::string run_id;  //!< W3C trace id: the run's correlation id in logs and traces
     std::string workflow;
     bool ok = false;
+    //! The run stopped at an approval step and waits in the run store for a
+    //! decision (ok is false, error unset); `approval` says what is asked.
+    bool waiting = false;
+    //! When waiting: {"step", "question", "shows", "decisions", "edits", "value",
+    //! "timeout_at", "default", "escalation"}, as stored in the run's waiting event.
+    boost::json::object approval;
     boost::json::value output;      //!< set when ok
     std::optional<RunError> error;  //!< set when not ok
     std::vector<StepRecord> steps;
@@ -55,6 +65,8 @@ struct RunResult {
     uint64_t tokens = 0;
     double cost_usd = 0.0;
 
+    //! "succeeded", "failed" or "waiting".
+    std::string_view status() const noexcept { return ok ? "succeeded" : waiting ? "waiting" : "failed"; }
     boost::json::object to_json() const;
 };
 

@@ -63,7 +63,13 @@ struct NewRun {
     std::string id;               //!< the run's W3C trace id
     std::string workflow;
     std::string config_sha256;    //!< of the config the run started under
-    boost::json::object plugins;  //!< plugin name -> version pinned at start
+    //! The config itself (as written, before ${ENV} expansion) and where it
+    //! was read from: a run resumes under exactly this config, even when the
+    //! file has changed since. Stored once per config_sha256. Optional: a run
+    //! without it can be read back but not resumed.
+    std::string config_file;
+    std::string config_text;
+    boost::json::object plugins;  //!< agent name -> plugin name@version pinned at start
     boost::json::value input;
     boost::json::object state;    //!< the state before the first step
     StoreTime created = StoreClock::now();
@@ -113,6 +119,18 @@ struct RunUpdate {
     std::optional<uint64_t> tokens;
     std::optional<double> cost_usd;
     std::optional<boost::json::value> error;
+    //! When set, the append applies only if the run's newest event still has
+    //! this sequence number; otherwise it fails with a conflict and changes
+    //! nothing. Two hosts resuming one run, or two people deciding one
+    //! approval, cannot both succeed.
+    std::optional<uint64_t> expect_last_seq;
+};
+
+//! A config as a run started under it.
+struct StoredConfig {
+    std::string sha256;
+    std::string file;
+    std::string text;
 };
 
 //! A run with everything needed to replay or resume it.
@@ -148,6 +166,9 @@ public:
     virtual Result<StoredRun> load_run(std::string_view run_id) = 0;
 
     virtual Result<std::vector<RunRecord>> list_runs(const RunFilter& filter) = 0;
+
+    //! The config stored with the runs that started under `sha256`.
+    virtual Result<StoredConfig> load_config(std::string_view sha256) = 0;
 
     //! Runs that are running or waiting, oldest first: what a host resumes.
     virtual Result<std::vector<RunRecord>> unfinished_runs() = 0;

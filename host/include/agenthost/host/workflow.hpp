@@ -10,6 +10,7 @@
 #include <agenthost/host/switch_router.hpp>
 #include <agenthost/host/workflow_config.hpp>
 #include <agenthost/registry/agent_instance.hpp>
+#include <agenthost/registry/json_schema.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -36,6 +37,9 @@ public:
         std::optional<SwitchRouter> router;  //!< switch steps
         std::optional<std::size_t> next;     //!< agent, parallel and review steps: the step after this one
         std::optional<std::size_t> agent;    //!< agent steps: the agent called
+        std::optional<std::size_t> on_reject;    //!< approval steps: the step after a rejection
+        std::optional<std::size_t> escalate_to;  //!< agent steps with escalate_below: the approval step
+        std::shared_ptr<const JsonSchema> edit_schema;  //!< approval steps with a "schema"
     };
 
     //! Instantiates every agent through `registry` and checks what needs the
@@ -50,6 +54,8 @@ public:
     const std::vector<Agent>& agents() const noexcept { return agents_; }
     const std::vector<Step>& steps() const noexcept { return steps_; }
     std::size_t start() const noexcept { return start_; }
+    //! The approval step that a spent budget escalates to (limits.on_budget_spent "escalate").
+    std::optional<std::size_t> budget_escalation() const noexcept { return budget_escalation_; }
     std::optional<std::size_t> step_index(std::string_view name) const noexcept;
     std::optional<std::size_t> agent_index(std::string_view name) const noexcept;
     //! The price of `model`, or nullptr when the config has none.
@@ -67,6 +73,7 @@ private:
     std::vector<Agent> agents_;
     std::vector<Step> steps_;
     std::size_t start_ = 0;
+    std::optional<std::size_t> budget_escalation_;
     std::shared_ptr<ResponseCache> response_cache_;  //!< shared with HTTP transfers that outlive a run
 };
 

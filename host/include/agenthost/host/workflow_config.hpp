@@ -68,6 +68,9 @@ struct AgentStep {
     std::vector<InputBinding> reads;
     std::string writes;  //!< the top-level state key this step owns
     std::string next;
+    //! Escalate to a person when the output's "/confidence" is below this (or missing).
+    std::optional<double> escalate_below;
+    std::string escalate_to;  //!< the approval step; "" for the workflow's escalate_to
 };
 
 enum class SwitchOp { equals, one_of, above, at_least, below, at_most, matches };
@@ -129,10 +132,29 @@ struct EndStep {
     std::string result;  //!< JSON pointer into run state; the run's output
 };
 
-//! Reserved for durable runs: a human decides, the run waits.
-struct ApprovalStep {};
+enum class Decision { approve, reject, edit };
+std::string_view to_string(Decision decision) noexcept;
+std::optional<Decision> parse_decision(std::string_view text) noexcept;
 
-using StepBody = std::variant<AgentStep, SwitchStep, ParallelStep, ReviewStep, EndStep>;
+//! A person decides; the run waits in the run store meanwhile. The step
+//! writes {"decision", "note", "value", "decided_at", "timed_out"} to its key,
+//! "value" being the value at `edits` (patched, for an edit).
+struct ApprovalStep {
+    std::string question;
+    std::vector<InputBinding> shows;  //!< what the person sees; a pointer naming nothing shows null
+    std::string edits;                //!< pointer into state that an edit patches; "" when edits are not offered
+    std::optional<boost::json::value> schema;  //!< an edited value must satisfy it
+    std::vector<Decision> decisions;  //!< allowed
+    std::optional<Milliseconds> timeout;
+    Decision default_decision = Decision::reject;  //!< taken when the timeout passes
+    std::string writes;
+    std::string next;       //!< after approve or edit
+    std::string on_reject;  //!< after reject; "" ends the run with the error "rejected"
+
+    bool allows(Decision d) const noexcept;
+};
+
+using StepBody = std::variant<AgentStep, SwitchStep, ParallelStep, ReviewStep, EndStep, ApprovalStep>;
 
 struct StepConfig {
     std::string name;
@@ -145,6 +167,8 @@ struct RunLimits {
     Milliseconds deadline{60000};
     std::optional<uint64_t> max_tokens;
     std::optional<double> max_cost_usd;
+    //! A spent budget escalates the run to the workflow's escalate_to instead of failing it.
+    bool escalate_on_budget = false;
 };
 
 //! Prices in US dollars per million tokens, for ah.usage/1 reports of `model`.
@@ -183,6 +207,7 @@ struct WorkflowConfig {
     std::string name;
     std::string description;
     std::string start;  //!< the first step
+    std::string escalate_to;  //!< the approval step runs are escalated to; "" for none
     std::vector<std::filesystem::path> plugin_dirs;  //!< resolved against the config file's folder
     RunLimits limits;
     std::vector<ModelPrice> prices;   //!< "prices": {"model": {"input_per_mtok": …, …}}, in config order
