@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "interrupt_watch.hpp"
 #include "host_options.hpp"
+#include "run_report.hpp"
 
 #include <agenthost/host.hpp>
 #include <agenthost/registry/json_text.hpp>
@@ -18,11 +19,13 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <condition_variable>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <string>
 
@@ -41,6 +44,7 @@ bool is_blank(std::string_view line) { return line.find_first_not_of(" \t\r") ==
 struct InputCount {
     std::size_t lines = 0;    //!< lines to answer: every line that is not blank
     std::size_t skipped = 0;  //!< of those, the ones the output already answers
+    std::size_t last_line = 0;  //!< the number of the file's last line
 };
 
 // One streaming pass before the batch starts, so that progress can show a
@@ -51,6 +55,7 @@ std::optional<InputCount> count_input(const fs::path& path, const BatchResume& r
     InputCount count;
     std::string text;
     for (std::size_t n = 1; std::getline(in, text); ++n) {
+        count.last_line = n;
         if (is_blank(text)) continue;
         ++count.lines;
         if (resume.is_done(n)) ++count.skipped;
@@ -71,6 +76,26 @@ std::size_t positive_option(const Invocation& inv, std::string_view name, std::s
     return n;
 }
 
+// FNV-1a, 64 bits; two of them with different bases make a run id.
+uint64_t fnv1a(std::string_view text, uint64_t hash) {
+    for (unsigned char c : text) {
+        hash ^= c;
+        hash *= 0x100000001b3ULL;
+    }
+    return hash;
+}
+
+//! The run id of input line `number` of the batch `seed` names: the same on every
+//! run of the same command, so that a batch run again finds the runs it started.
+std::string batch_run_id(const std::string& seed, std::size_t number) {
+    const std::string key = seed + "\n" + std::to_string(number);
+    char text[33];
+    std::snprintf(text, sizeof text, "%016llx%016llx",
+                  static_cast<unsigned long long>(fnv1a(key, 0xcbf29ce484222325ULL)),
+                  static_cast<unsigned long long>(fnv1a(key, 0x84222325cbf29ce4ULL) | 1));  // never all zero
+    return text;
+}
+
 double milliseconds(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }
 
 //! One batch: the input stream, the window of runs in flight, and the output.
@@ -86,6 +111,8 @@ public:
     struct Settings {
         fs::path input;
         std::size_t concurrency = default_concurrency;
+        bool durable = false;     //!< runs are recorded in a store file, under ids of their lines
+        std::string run_id_seed;  //!< what those ids are derived from: the input and output files
     };
 
     Batch(Settings settings, std::ifstream input, BatchOutput& output, std::ostream& err)
@@ -122,6 +149,12 @@ public:
         } else {
             err_ << message << std::endl;
         }
+    }
+
+    //! Lines whose runs still wait for a decision (and were skipped this time).
+    std::size_t still_waiting() const {
+        std::lock_guard lock(mutex_);
+        return still_waiting_;
     }
 
     bool interrupted() const {
@@ -176,8 +209,9 @@ private:
             if (const auto* object = parsed.value().if_object()) {
                 if (const json::value* v = object->if_contains("id")) id = *v;
             }
-            if (!start_run(line->number, std::move(parsed).value(), std::move(id))) break;
-            return;
+            const Started started = start_run(line->number, std::move(parsed).value(), std::move(id));
+            if (started == Started::stop) break;
+            if (started == Started::run) return;
         }
         release_slot();
     }
@@ -200,21 +234,48 @@ private:
         return std::nullopt;
     }
 
-    bool start_run(std::size_t number, json::value input, std::optional<json::value> id) {
+    enum class Started { run, skipped, stop };
+
+    Started start_run(std::size_t number, json::value input, std::optional<json::value> id) {
         {
             std::lock_guard lock(mutex_);
-            if (stopping_) return false;  // the line stays unanswered, for the next batch
+            if (stopping_) return Started::stop;  // the line stays unanswered, for the next batch
         }
         try {
-            host_->start(workflow_, std::move(input), [this, number, id = std::move(id)](RunResult result) {
-                complete(number, id, result);
-            });
-            return true;
+            auto done = [this, number, id](RunResult result) { complete(number, id, result); };
+            if (!settings_.durable) {
+                host_->start(workflow_, std::move(input), std::move(done));
+                return Started::run;
+            }
+            // Durable: the line's run has an id of its own, so that a batch run
+            // again after a crash takes up the run it started instead of a new one.
+            const std::string run_id = batch_run_id(settings_.run_id_seed, number);
+            auto stored = host_->store().load_run(run_id);
+            if (!stored) {
+                host_->start(workflow_, std::move(input), std::move(done), run_id);
+                return Started::run;
+            }
+            if (is_finished(stored->run.status)) {
+                done(stored_result(stored.value()));  // finished before the crash, and never written
+                return Started::run;
+            }
+            if (auto resumed = host_->resume(run_id, done); resumed) return Started::run;
+            else if (stored->run.status == RunStatus::waiting) {
+                std::lock_guard lock(mutex_);
+                ++still_waiting_;  // its waiting line is in the output already
+                return Started::skipped;
+            } else {
+                RunResult failed;
+                failed.run_id = run_id;
+                failed.error = RunError{"resume_failed", "", "", resumed.error().to_string()};
+                done(std::move(failed));
+                return Started::run;
+            }
         } catch (const std::exception& e) {
             // Not the line's fault, so not written: a rerun tries it again.
             stop_with_error(settings_.input.string() + ":" + std::to_string(number) + ": cannot start a run: " +
                             e.what());
-            return false;
+            return Started::stop;
         }
     }
 
@@ -222,7 +283,7 @@ private:
     // line, the slot is freed, or the batch would wait for it forever.
     void complete(std::size_t number, const std::optional<json::value>& id, const RunResult& result) noexcept {
         try {
-            write(result_line(number, id, result), result.ok, result.tokens, result.cost_usd);
+            write(result_line(number, id, result), result.ok || result.waiting, result.tokens, result.cost_usd);
         } catch (const std::exception& e) {
             stop_with_error(settings_.input.string() + ":" + std::to_string(number) +
                             ": cannot write the result: " + e.what());
@@ -244,8 +305,11 @@ private:
         if (id) line["id"] = *id;
         line["ok"] = result.ok;
         line["run_id"] = result.run_id;
+        line["status"] = result.status();
         if (result.ok) {
             line["output"] = result.output;
+        } else if (result.waiting) {
+            line["waiting"] = result.approval;
         } else if (result.error) {
             line["error"] = result.error->to_json();
         }
@@ -311,6 +375,7 @@ private:
     bool input_exhausted_ = false;
     bool stopping_ = false;
     bool interrupted_ = false;
+    std::size_t still_waiting_ = 0;
     std::optional<std::string> stop_error_;
 };
 
@@ -331,6 +396,12 @@ int batch(const Invocation& inv) {
     const fs::path output_path = *inv.args.value("--output");
     auto options = host_options(inv);
     if (!options) return exit_failure;
+    settings.durable = !options->store.empty();
+    if (settings.durable) {
+        std::error_code ec;
+        settings.run_id_seed = fs::absolute(settings.input, ec).lexically_normal().string() + "\n" +
+                               fs::absolute(output_path, ec).lexically_normal().string();
+    }
 
     std::ifstream input(settings.input, std::ios::binary);
     if (!input) {
@@ -386,10 +457,26 @@ int batch(const Invocation& inv) {
                 << output_path.string() << " and are skipped\n";
     }
 
+    if (settings.durable) {
+        // Runs of other commands that a crash left unfinished go on beside the batch; its own go with their lines.
+        std::optional<std::set<std::string>> own;  // made only when the store has unfinished runs
+        report_resumed(inv, host.resume_unfinished([](RunResult) {}, [&](const RunRecord& run) {
+            if (!own) {
+                own.emplace();
+                for (std::size_t n = 1; n <= count->last_line; ++n) own->insert(batch_run_id(settings.run_id_seed, n));
+            }
+            return !own->contains(run.id);
+        }));
+    }
+
     BatchProgress progress(inv.err, isatty(STDERR_FILENO) == 1, count->lines, count->skipped);
     progress.begin();
     batch.run(host, std::get<std::shared_ptr<const Workflow>>(std::move(loaded)), progress);
     progress.finish(output_path.string(), resume.failed);
+    if (const std::size_t waiting = batch.still_waiting(); waiting > 0) {
+        inv.err << "agenthost: " << waiting << " line" << (waiting == 1 ? "'s run waits" : "s' runs wait")
+                << " for a decision (agenthost runs list --status waiting); run the same command again after it\n";
+    }
 
     if (const auto error = batch.stop_error()) {
         inv.err << "agenthost: error: " << *error << '\n';

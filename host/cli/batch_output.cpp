@@ -67,6 +67,13 @@ Result<BatchResume> read_back(const std::filesystem::path& path) {
                          "an output file is only ever appended to; give another --output, or remove the line "
                          "if the file was edited"};
         }
+        // A run that waits for a decision has not answered its line: a rerun takes it up again.
+        const json::value* status = parsed.value().as_object().if_contains("status");
+        if (status != nullptr && status->is_string() && status->get_string() == "waiting") {
+            offset += text.size() + 1;
+            resume.valid_bytes = offset;
+            continue;
+        }
         if (resume.done.size() <= line.value()) resume.done.resize(line.value() + 1, false);
         if (!resume.done[line.value()]) {
             resume.done[line.value()] = true;

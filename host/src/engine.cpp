@@ -1,6 +1,7 @@
 // engine.cpp: runs and their steps: the state machine that config describes.
 #include "engine_internal.hpp"
 
+#include <agenthost/host.hpp>
 #include <agenthost/host/join.hpp>
 #include <agenthost/host/secret_store.hpp>
 
@@ -999,6 +1000,36 @@ Result<std::monostate> Engine::resume(std::shared_ptr<const Workflow> workflow, 
                run->tags({}, step_name(*run, point->next)));
     impl_->post([run, next = point->next] { run_step(run, next); });
     return std::monostate{};
+}
+
+RunResult stored_result(const StoredRun& stored) {
+    RunResult result;
+    result.run_id = stored.run.id;
+    result.workflow = stored.run.workflow;
+    result.tokens = stored.run.tokens;
+    result.cost_usd = stored.run.cost_usd;
+    result.state = stored.state;
+    for (const RunEvent& event : stored.events) {
+        const boost::json::object* payload = event.payload.if_object();
+        if (payload == nullptr) continue;
+        if (event.kind == event_kind::output || event.kind == "step_failed") {
+            result.steps.push_back(StepRecord::from_json(*payload));
+        } else if (event.kind == event_kind::run_finished) {
+            const boost::json::value* ok = payload->if_contains("ok");
+            result.ok = ok != nullptr && ok->is_bool() && ok->get_bool();
+            if (const boost::json::value* out = payload->if_contains("output")) result.output = *out;
+        }
+    }
+    if (!result.ok) {
+        const boost::json::object* e = stored.run.error.if_object();
+        const auto text = [&](std::string_view key) {
+            const boost::json::value* v = e ? e->if_contains(key) : nullptr;
+            return v && v->is_string() ? std::string(v->get_string()) : std::string();
+        };
+        result.error = RunError{text("code").empty() ? std::string(to_string(stored.run.status)) : text("code"),
+                                text("step"), text("agent"), text("message")};
+    }
+    return result;
 }
 
 RunResult Engine::run(std::shared_ptr<const Workflow> workflow, boost::json::value input) {

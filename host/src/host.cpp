@@ -200,7 +200,8 @@ Result<std::monostate> Host::resume(const std::string& run_id, std::function<voi
     return impl_->engine->resume(std::move(workflow).value(), stored.value(), std::move(done));
 }
 
-ResumeReport Host::resume_unfinished(const std::function<void(RunResult)>& done) {
+ResumeReport Host::resume_unfinished(const std::function<void(RunResult)>& done,
+                                     const std::function<bool(const RunRecord&)>& which) {
     ResumeReport report;
     auto unfinished = impl_->store->unfinished_runs();
     if (!unfinished) {
@@ -208,6 +209,7 @@ ResumeReport Host::resume_unfinished(const std::function<void(RunResult)>& done)
         return report;
     }
     for (const RunRecord& run : unfinished.value()) {
+        if (which && !which(run)) continue;
         auto resumed = resume(run.id, done);
         if (resumed) report.resumed.push_back(run.id);
         else if (run.status == RunStatus::waiting && resumed.error().message.find("waits for a decision") != std::string::npos)

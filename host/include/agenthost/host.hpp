@@ -56,6 +56,10 @@ struct ResumeReport {
     std::vector<std::pair<std::string, Error>> failed;  //!< could not be taken up, and why
 };
 
+//! The result of a finished stored run, as its events tell it: output or
+//! error, the path, budgets spent (no duration: it is not stored).
+RunResult stored_result(const StoredRun& run);
+
 using LoadResult = std::variant<std::shared_ptr<const Workflow>, ConfigIssues>;
 
 //! What `agenthost test-agent` reports: one agent, called once, outside any workflow.
@@ -102,7 +106,9 @@ public:
     //! Resumes every unfinished run in the store that can go on: the running
     //! ones (a crash or a kill stopped them) and the waiting ones that have a
     //! decision or whose timeout has passed. `done` is called once per resumed run.
-    ResumeReport resume_unfinished(const std::function<void(RunResult)>& done);
+    //! `which`, when given, picks the runs to consider.
+    ResumeReport resume_unfinished(const std::function<void(RunResult)>& done,
+                                   const std::function<bool(const RunRecord&)>& which = {});
 
     //! Takes a person's decision on a waiting run in: checked against its
     //! approval step (allowed decisions; an edit's patch applied to the value
