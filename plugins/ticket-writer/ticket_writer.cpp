@@ -1,20 +1,31 @@
-// ticket-writer: writes the ticket it is given as a JSON file into a folder,
-// once per idempotency key. Every ticket it writes is recorded in
-// <folder>/applied.jsonl as {"idempotency_key", "file", "attempt"}; a call whose
-// key is recorded there writes nothing and answers with the earlier file
-// ("already_applied": true), so a step that runs again after a crash or a
-// retry never writes a ticket twice.
+// ticket-writer: writes the tickets it is given as JSON files into a folder,
+// once per idempotency key. The input is one ticket, or {"tickets": [...]} to
+// file several in one call. Every ticket it writes is recorded in
+// <folder>/applied.jsonl as {"idempotency_key", "file", "attempt"}; a ticket
+// whose key is recorded there is not written again and is answered with the
+// earlier file, so a step that runs again after a crash or a retry never
+// writes a ticket twice.
 //
-// Crash safety: the ticket goes to a temporary file that is fsynced and then
-// renamed into place (the folder is fsynced too), and only then is its line
-// appended to applied.jsonl (O_APPEND, one write, fsync). A crash before the
-// append leaves the ticket unrecorded, and the retry with the same key writes
-// the same content again and records it. A torn last line (a crash during the
-// append) is ignored when reading and cut off before the next append.
+// Keys: one ticket is applied under the call's idempotency key and answered
+// with {"file", "already_applied": bool}. In a list, each ticket is applied
+// under "<idempotency key>/<ticket id>" (ids must differ within the list) and
+// the call answers {"files": [each ticket's file, in list order], "applied":
+// tickets written now, "already_applied": tickets recorded earlier}. A retry
+// after a crash part-way through a list writes only the tickets not yet
+// recorded. An empty list writes nothing, not even the folder.
+//
+// Crash safety, for each ticket: it goes to a temporary file that is fsynced
+// and then renamed into place (the folder is fsynced too), and only then is its
+// line appended to applied.jsonl (O_APPEND, one write, fsync). A crash before
+// the append leaves the ticket unrecorded, and the retry with the same key
+// writes the same content again and records it. A torn last line (a crash
+// during the append) is ignored when reading and cut off before the next
+// append. Every file name and conflict of a list is checked before its first
+// ticket is written, so a list that cannot be filed whole writes nothing.
 //
 // Concurrency: calls on one instance are serialized by a mutex, and every
 // call holds an exclusive flock on applied.jsonl from reading it to appending
-// to it, so instances and processes sharing a folder are safe as well.
+// its last line, so instances and processes sharing a folder are safe as well.
 #include <agenthost/sdk.hpp>
 
 #include <boost/json/src.hpp>  // header-only Boost.JSON, private to this plugin
@@ -41,42 +52,71 @@ namespace fs = std::filesystem;
 
 constexpr const char* manifest = R"json({
   "name": "ticket-writer",
-  "version": "1.0.0",
-  "description": "Writes each ticket as a JSON file into a folder, exactly once per idempotency key (recorded in applied.jsonl).",
+  "version": "1.1.0",
+  "description": "Writes each ticket, or each of a list of tickets, as a JSON file into a folder, exactly once per idempotency key (recorded in applied.jsonl).",
   "sdk_abi": "1.1",
   "config_schema": {
     "type": "object",
     "required": ["folder"],
     "properties": {
       "folder": {"type": "string", "minLength": 1, "description": "where the tickets and applied.jsonl go; created when missing"},
-      "file_name": {"type": "string", "minLength": 1, "description": "template over the input, {{/json/pointer}} placeholders; default {{/id}}.json"},
+      "file_name": {"type": "string", "minLength": 1, "description": "template over each ticket, {{/json/pointer}} placeholders; default {{/id}}.json"},
       "replace": {"type": "boolean", "description": "overwrite a file that another key (or no key) wrote; default false: refuse"}
     },
     "additionalProperties": false
   },
   "input_schema": {
-    "type": "object",
-    "required": ["id", "title"],
-    "properties": {
-      "id": {"type": "string", "minLength": 1, "maxLength": 128},
-      "title": {"type": "string", "minLength": 1},
-      "body": {"type": "string"},
-      "owner": {"type": "string"},
-      "priority": {"type": "string", "enum": ["P1", "P2", "P3", "P4"]},
-      "incident": {"type": "string"},
-      "labels": {"type": "array", "items": {"type": "string"}},
-      "due": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    "definitions": {
+      "ticket": {
+        "type": "object",
+        "required": ["id", "title"],
+        "properties": {
+          "id": {"type": "string", "minLength": 1, "maxLength": 128},
+          "title": {"type": "string", "minLength": 1},
+          "body": {"type": "string"},
+          "owner": {"type": "string"},
+          "priority": {"type": "string", "enum": ["P1", "P2", "P3", "P4"]},
+          "incident": {"type": "string"},
+          "labels": {"type": "array", "items": {"type": "string"}},
+          "due": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+        },
+        "additionalProperties": false
+      }
     },
-    "additionalProperties": false
+    "oneOf": [
+      {"$ref": "#/definitions/ticket"},
+      {
+        "type": "object",
+        "required": ["tickets"],
+        "properties": {
+          "tickets": {"type": "array", "items": {"$ref": "#/definitions/ticket"}, "description": "each applied under <idempotency key>/<id>; ids differ"}
+        },
+        "additionalProperties": false
+      }
+    ]
   },
   "output_schema": {
-    "type": "object",
-    "required": ["file", "already_applied"],
-    "properties": {
-      "file": {"type": "string"},
-      "already_applied": {"type": "boolean"}
-    },
-    "additionalProperties": false
+    "oneOf": [
+      {
+        "type": "object",
+        "required": ["file", "already_applied"],
+        "properties": {
+          "file": {"type": "string"},
+          "already_applied": {"type": "boolean"}
+        },
+        "additionalProperties": false
+      },
+      {
+        "type": "object",
+        "required": ["files", "applied", "already_applied"],
+        "properties": {
+          "files": {"type": "array", "items": {"type": "string"}, "description": "each ticket's file, in the order of the list"},
+          "applied": {"type": "integer", "minimum": 0, "description": "tickets written by this call"},
+          "already_applied": {"type": "integer", "minimum": 0, "description": "tickets an earlier call with the same key wrote"}
+        },
+        "additionalProperties": false
+      }
+    ]
   }
 })json";
 
@@ -298,6 +338,64 @@ std::string render_value(const json::value& v, const std::string& pointer) {
     }
 }
 
+//! applied.jsonl for the length of one call: open, exclusively locked, its
+//! records read; append() records a ticket and keeps those records current.
+class LedgerFile {
+public:
+    explicit LedgerFile(const fs::path& folder)
+        : path_(folder / ledger_name),
+          fd_(open_ledger(path_)),
+          lock_(fd_.get(), path_),
+          ledger_(parse_ledger(read_all(fd_.get(), path_), path_)) {}
+
+    const Ledger& records() const noexcept { return ledger_; }
+
+    //! The file recorded for `key`, or nullptr when the key was never applied.
+    const Ledger::Applied* applied(const std::string& key) const {
+        const auto it = ledger_.by_key.find(key);
+        return it == ledger_.by_key.end() ? nullptr : &it->second;
+    }
+
+    //! Appends the record of a ticket whose file is already in place (one write, fsync).
+    void append(const std::string& key, const std::string& file, uint32_t attempt) {
+        if (ledger_.whole < ledger_.size) {
+            if (::ftruncate(fd_.get(), static_cast<off_t>(ledger_.whole)) != 0) {
+                fail_errno("cannot cut the torn last line of", path_, "check the file's permissions");
+            }
+            ledger_.size = ledger_.whole;
+        }
+        const json::object record{{"idempotency_key", key}, {"file", file}, {"attempt", attempt}};
+        const std::string line = json::serialize(record) + "\n";
+        TempFile::write_all(fd_.get(), line, path_);
+        if (::fsync(fd_.get()) != 0) fail_errno("cannot fsync", path_, "check the disk");
+        ledger_.whole += line.size();
+        ledger_.size = ledger_.whole;
+        ledger_.by_key.insert_or_assign(key, Ledger::Applied{file, key});
+        ledger_.key_by_file.insert_or_assign(file, key);
+    }
+
+private:
+    static int open_ledger(const fs::path& path) {
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0) fail_errno("cannot open", path, "check the folder's permissions");
+        return fd;
+    }
+
+    fs::path path_;
+    Fd fd_;
+    FileLock lock_;
+    Ledger ledger_;
+};
+
+//! One ticket to apply: its ledger key, file name and content.
+struct Planned {
+    std::string key;
+    std::string name;
+    fs::path target;
+    std::string content;
+    std::string what;  // how messages name it: "the ticket", "tickets/2 (INC-2041-3)"
+};
+
 class TicketWriter : public agenthost::Agent {
 public:
     TicketWriter(const agenthost::HostApi& /*host*/, std::string_view config_json) {
@@ -314,45 +412,98 @@ public:
             fail(AH_ERR_INVALID_ARGUMENT, "the call has no idempotency key, so a retry could write the ticket twice; "
                                           "run ticket-writer as a workflow step (the host gives each step a key)");
         }
-        const json::value ticket = json::parse(input.json);
-        const std::string name = file_name(ticket);
-        const fs::path target = folder_ / name;
-        const std::string content = json::serialize(ticket) + "\n";
+        const json::value in = json::parse(input.json);
+        if (const json::value* list = in.as_object().if_contains("tickets")) {
+            return write_list(list->as_array(), key, ctx.attempt());
+        }
+        const Planned ticket = plan(in, key, "the ticket");
 
         const std::lock_guard<std::mutex> lock(mutex_);
+        LedgerFile ledger(open_folder());
+        if (const Ledger::Applied* applied = ledger.applied(key)) return output(folder_ / applied->file, true);
+        if (!replace_) refuse_conflict(ledger.records(), ticket);
+        write(ledger, ticket, ctx.attempt());
+        return output(ticket.target, false);
+    }
+
+private:
+    //! Checks the whole list before writing any of it, then writes each ticket not yet applied.
+    std::string write_list(const json::array& tickets, const std::string& key, uint32_t attempt) {
+        std::vector<Planned> planned;
+        std::map<std::string, std::size_t, std::less<>> by_id;
+        std::map<std::string, std::size_t, std::less<>> by_name;
+        for (std::size_t i = 0; i < tickets.size(); ++i) {
+            const std::string id(tickets[i].at("id").as_string());
+            const std::string what = "tickets/" + std::to_string(i) + " (" + id + ")";
+            if (auto [it, fresh] = by_id.emplace(id, i); !fresh) {
+                fail(AH_ERR_INVALID_ARGUMENT, what + " has the same id as tickets/" + std::to_string(it->second) +
+                                                  "; each ticket of a list is applied once per id, so give every "
+                                                  "ticket its own id");
+            }
+            planned.push_back(plan(tickets[i], key + "/" + id, what));
+            if (auto [it, fresh] = by_name.emplace(planned.back().name, i); !fresh) {
+                fail(AH_ERR_INVALID_ARGUMENT, what + " and tickets/" + std::to_string(it->second) +
+                                                  " would both be written to " + planned.back().target.string() +
+                                                  "; change config file_name so that it tells them apart "
+                                                  "(e.g. include {{/id}})");
+            }
+        }
+        json::array files;
+        if (planned.empty()) return list_output(files, 0, 0);
+
+        const std::lock_guard<std::mutex> lock(mutex_);
+        LedgerFile ledger(open_folder());
+        if (!replace_) {
+            for (const Planned& ticket : planned) {
+                if (ledger.applied(ticket.key) == nullptr) refuse_conflict(ledger.records(), ticket);
+            }
+        }
+        std::size_t applied = 0;
+        std::size_t already = 0;
+        for (const Planned& ticket : planned) {
+            if (const Ledger::Applied* earlier = ledger.applied(ticket.key)) {
+                files.emplace_back((folder_ / earlier->file).string());
+                ++already;
+                continue;
+            }
+            write(ledger, ticket, attempt);
+            files.emplace_back(ticket.target.string());
+            ++applied;
+        }
+        return list_output(files, applied, already);
+    }
+
+    Planned plan(const json::value& ticket, std::string key, const std::string& what) const {
+        Planned p;
+        p.key = std::move(key);
+        p.name = file_name(ticket, what);
+        p.target = folder_ / p.name;
+        p.content = json::serialize(ticket) + "\n";
+        p.what = what;
+        return p;
+    }
+
+    //! The folder, created when missing; with mutex_ held.
+    const fs::path& open_folder() const {
         std::error_code ec;
         fs::create_directories(folder_, ec);
         if (ec) {
             fail(AH_ERR_FAILED, "cannot create the folder " + folder_.string() + ": " + ec.message() +
                                     "; create it, or point config folder at a writable one");
         }
-        const fs::path ledger_path = folder_ / ledger_name;
-        Fd ledger_fd(::open(ledger_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-        if (ledger_fd.get() < 0) fail_errno("cannot open", ledger_path, "check the folder's permissions");
-        const FileLock file_lock(ledger_fd.get(), ledger_path);
-        const Ledger ledger = parse_ledger(read_all(ledger_fd.get(), ledger_path), ledger_path);
-
-        if (auto applied = ledger.by_key.find(key); applied != ledger.by_key.end()) {
-            return output(folder_ / applied->second.file, true);
-        }
-        if (!replace_) refuse_conflict(ledger, name, target, content);
-
-        TempFile temp(target);
-        temp.write_synced(content);
-        temp.rename_to(target);
-        fsync_directory(folder_);
-
-        if (ledger.whole < ledger.size && ::ftruncate(ledger_fd.get(), static_cast<off_t>(ledger.whole)) != 0) {
-            fail_errno("cannot cut the torn last line of", ledger_path, "check the file's permissions");
-        }
-        const json::object record{{"idempotency_key", key}, {"file", name}, {"attempt", ctx.attempt()}};
-        TempFile::write_all(ledger_fd.get(), json::serialize(record) + "\n", ledger_path);
-        if (::fsync(ledger_fd.get()) != 0) fail_errno("cannot fsync", ledger_path, "check the disk");
-        return output(target, false);
+        return folder_;
     }
 
-private:
-    std::string file_name(const json::value& ticket) const {
+    //! Temporary file, fsync, rename, fsync of the folder, and only then the ledger's line.
+    void write(LedgerFile& ledger, const Planned& ticket, uint32_t attempt) const {
+        TempFile temp(ticket.target);
+        temp.write_synced(ticket.content);
+        temp.rename_to(ticket.target);
+        fsync_directory(folder_);
+        ledger.append(ticket.key, ticket.name, attempt);
+    }
+
+    std::string file_name(const json::value& ticket, const std::string& what) const {
         std::string name;
         for (const Piece& piece : file_name_) {
             if (piece.pointer.empty()) {
@@ -362,9 +513,8 @@ private:
             boost::system::error_code ec;
             const json::value* v = ticket.find_pointer(piece.pointer, ec);
             if (v == nullptr) {
-                fail(AH_ERR_INVALID_ARGUMENT, "file_name placeholder {{" + piece.pointer +
-                                                  "}} finds nothing in the ticket; give the ticket that field "
-                                                  "or change config file_name");
+                fail(AH_ERR_INVALID_ARGUMENT, "file_name placeholder {{" + piece.pointer + "}} finds nothing in " +
+                                                  what + "; give the ticket that field or change config file_name");
             }
             name += render_value(*v, piece.pointer);
         }
@@ -373,8 +523,8 @@ private:
         });
         if (name.empty() || name.size() > 255 || name.front() == '.' || name == ledger_name || control ||
             name.find('/') != std::string::npos) {
-            fail(AH_ERR_INVALID_ARGUMENT, "the ticket's file name \"" + name +
-                                              "\" is not a plain file name in " + folder_.string() +
+            fail(AH_ERR_INVALID_ARGUMENT, "the file name \"" + name + "\" of " + what +
+                                              " is not a plain file name in " + folder_.string() +
                                               " (no '/', no leading '.', not applied.jsonl, at most 255 bytes); "
                                               "fix the ticket's id or change config file_name");
         }
@@ -382,24 +532,31 @@ private:
     }
 
     //! A file that another key wrote, or that ticket-writer did not write, is not replaced.
-    static void refuse_conflict(const Ledger& ledger, const std::string& name, const fs::path& target,
-                                const std::string& content) {
-        if (auto owner = ledger.key_by_file.find(name); owner != ledger.key_by_file.end()) {
-            fail(AH_ERR_FAILED, target.string() + " was already written for idempotency key \"" + owner->second +
-                                    "\" (" + ledger_name + "); give this ticket another id or file_name, "
+    static void refuse_conflict(const Ledger& ledger, const Planned& ticket) {
+        if (auto owner = ledger.key_by_file.find(ticket.name); owner != ledger.key_by_file.end()) {
+            fail(AH_ERR_FAILED, ticket.target.string() + " (" + ticket.what +
+                                    ") was already written for idempotency key \"" + owner->second + "\" (" +
+                                    ledger_name + "); give this ticket another id or file_name, "
                                     "or set config \"replace\": true");
         }
-        Fd existing(::open(target.c_str(), O_RDONLY | O_CLOEXEC));
+        Fd existing(::open(ticket.target.c_str(), O_RDONLY | O_CLOEXEC));
         if (existing.get() < 0) return;  // no such file: nothing to replace
         // Unrecorded: the same content is what a crash before the append leaves behind.
-        if (read_all(existing.get(), target) != content) {
-            fail(AH_ERR_FAILED, target.string() + " exists and ticket-writer did not write it (it is not in " +
-                                    ledger_name + "); move it away, or set config \"replace\": true");
+        if (read_all(existing.get(), ticket.target) != ticket.content) {
+            fail(AH_ERR_FAILED, ticket.target.string() + " (" + ticket.what +
+                                    ") exists and ticket-writer did not write it (it is not in " + ledger_name +
+                                    "); move it away, or set config \"replace\": true");
         }
     }
 
     static std::string output(const fs::path& file, bool already_applied) {
         return json::serialize(json::object{{"file", file.string()}, {"already_applied", already_applied}});
+    }
+
+    static std::string list_output(json::array files, std::size_t applied, std::size_t already_applied) {
+        return json::serialize(json::object{{"files", std::move(files)},
+                                            {"applied", applied},
+                                            {"already_applied", already_applied}});
     }
 
     fs::path folder_;

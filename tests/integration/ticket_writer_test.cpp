@@ -3,6 +3,10 @@
 // often it is called (and across instances); a torn last line of applied.jsonl
 // is tolerated; concurrent calls on one instance each land exactly once; and
 // file names, configs and ledgers it cannot trust are refused, saying where.
+// List mode ({"tickets": [...]}): each ticket once under <key>/<id>, a
+// repeated call writes nothing new, a call after a crash part-way through the
+// list writes only the rest, and a list that cannot be filed whole writes
+// nothing.
 #include "plugin_agents.hpp"
 
 #include <agenthost/registry/registry.hpp>
@@ -93,6 +97,18 @@ std::string ticket(const std::string& id, const std::string& title = "Add a disk
                                         {"owner", "sre-oncall"},
                                         {"priority", "P2"},
                                         {"incident", "INC-2041"}});
+}
+
+std::string ticket_list(const std::vector<std::string>& tickets) {
+    json::array items;
+    for (const std::string& t : tickets) items.push_back(json::parse(t));
+    return json::serialize(json::object{{"tickets", std::move(items)}});
+}
+
+std::vector<std::string> paths(const json::object& out) {
+    std::vector<std::string> files;
+    for (const json::value& f : out.at("files").as_array()) files.emplace_back(f.as_string());
+    return files;
 }
 
 }  // namespace
@@ -296,6 +312,167 @@ BOOST_AUTO_TEST_CASE(what_it_cannot_write_safely_is_refused_saying_what_to_do) {
     BOOST_TEST(!input_schema.validate(json::parse(R"({"id": "INC-1", "title": "t", "extra": 1})")).empty());
     BOOST_TEST(!input_schema.validate(json::parse(R"({"id": "INC-1", "title": "t", "priority": "urgent"})")).empty());
     BOOST_TEST(!input_schema.validate(json::parse(R"({"id": "INC-1", "title": "t", "due": "next week"})")).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_list_writes_each_ticket_once_under_the_key_and_its_id) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    const fs::path folder = tmp.path() / "tickets";
+    auto agent = writer(registry, config_for(folder));
+    BOOST_TEST(agent->plugin().id() == "ticket-writer@1.1.0");
+    const std::string tickets = ticket_list({ticket("INC-2041-1"), ticket("INC-2041-2", "Alert when WAL cleanup fails"),
+                                      ticket("INC-2041-3", "Move export temp files to scratch storage")});
+    const json::object out = write(*agent, tickets, "run-b:file", 2);
+    BOOST_TEST(out.at("applied").as_int64() == 3);
+    BOOST_TEST(out.at("already_applied").as_int64() == 0);
+    const std::vector<std::string> expected{(folder / "INC-2041-1.json").string(), (folder / "INC-2041-2.json").string(),
+                                            (folder / "INC-2041-3.json").string()};
+    BOOST_TEST(paths(out) == expected, boost::test_tools::per_element());
+    BOOST_TEST(json::parse(read(folder / "INC-2041-2.json")) == json::parse(ticket("INC-2041-2", "Alert when WAL cleanup fails")));
+    const auto records = applied(folder);
+    BOOST_TEST_REQUIRE(records.size() == 3u);
+    BOOST_TEST(records[0] == json::parse(R"({"idempotency_key": "run-b:file/INC-2041-1", "file": "INC-2041-1.json",
+                                             "attempt": 2})"));
+    BOOST_TEST(records[2].at("idempotency_key").as_string() == "run-b:file/INC-2041-3");
+    BOOST_TEST((files_in(folder) == std::set<std::string>{"INC-2041-1.json", "INC-2041-2.json", "INC-2041-3.json",
+                                                          "applied.jsonl"}));
+
+    // A single ticket under the bare key is another side effect: it does not collide with the list's keys.
+    BOOST_TEST(write(*agent, ticket("INC-2041-4"), "run-b:file").at("already_applied").as_bool() == false);
+    BOOST_TEST(applied(folder).size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(a_list_called_again_with_the_same_key_writes_nothing_new) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    auto agent = writer(registry, config_for(tmp.path()));
+    const std::string tickets = ticket_list({ticket("INC-2041-1"), ticket("INC-2041-2")});
+    BOOST_TEST(write(*agent, tickets, "k1").at("applied").as_int64() == 2);
+    const std::string first = read(tmp.path() / "INC-2041-1.json");
+
+    // The retry, even with changed content, is answered from applied.jsonl.
+    const json::object again =
+        write(*agent, ticket_list({ticket("INC-2041-1", "a changed title"), ticket("INC-2041-2")}), "k1", 2);
+    BOOST_TEST(again.at("applied").as_int64() == 0);
+    BOOST_TEST(again.at("already_applied").as_int64() == 2);
+    const std::vector<std::string> expected{(tmp.path() / "INC-2041-1.json").string(),
+                                            (tmp.path() / "INC-2041-2.json").string()};
+    BOOST_TEST(paths(again) == expected, boost::test_tools::per_element());
+    BOOST_TEST(read(tmp.path() / "INC-2041-1.json") == first);
+
+    // So is a restarted host's; the records keep the first attempt.
+    auto restarted = writer(registry, config_for(tmp.path()));
+    BOOST_TEST(write(*restarted, tickets, "k1", 3).at("already_applied").as_int64() == 2);
+    const auto records = applied(tmp.path());
+    BOOST_TEST_REQUIRE(records.size() == 2u);
+    for (const json::object& record : records) BOOST_TEST(record.at("attempt").as_int64() == 1);
+    BOOST_TEST((files_in(tmp.path()) == std::set<std::string>{"INC-2041-1.json", "INC-2041-2.json", "applied.jsonl"}));
+
+    // Another key files the same ids again only where nothing stands in the way: here, k1's files do.
+    CallResult clash = call(*agent, tickets, "k2");
+    BOOST_TEST_REQUIRE(!clash.ok());
+    BOOST_TEST(clash.error.find("\"k1/INC-2041-1\"") != std::string::npos, clash.error);
+}
+
+BOOST_AUTO_TEST_CASE(a_list_cut_short_by_a_crash_is_finished_by_the_retry) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    // The first call applied INC-2041-1, renamed INC-2041-2 into place and died while appending its line;
+    // INC-2041-3 was never started.
+    std::ofstream(tmp.path() / "INC-2041-1.json") << json::serialize(json::parse(ticket("INC-2041-1"))) << "\n";
+    std::ofstream(tmp.path() / "INC-2041-2.json") << json::serialize(json::parse(ticket("INC-2041-2"))) << "\n";
+    std::ofstream(tmp.path() / "applied.jsonl")
+        << R"({"idempotency_key":"run-c:file/INC-2041-1","file":"INC-2041-1.json","attempt":1})" << "\n"
+        << R"({"idempotency_key":"run-c:file/INC-2041-2","fi)";
+    auto agent = writer(registry, config_for(tmp.path()));
+    const std::string tickets = ticket_list({ticket("INC-2041-1"), ticket("INC-2041-2"), ticket("INC-2041-3")});
+    const json::object out = write(*agent, tickets, "run-c:file", 2);
+    BOOST_TEST(out.at("applied").as_int64() == 2);
+    BOOST_TEST(out.at("already_applied").as_int64() == 1);
+    BOOST_TEST(paths(out).size() == 3u);
+    BOOST_TEST(json::parse(read(tmp.path() / "INC-2041-3.json")) == json::parse(ticket("INC-2041-3")));
+
+    const auto records = applied(tmp.path());  // every line parses: the torn one is gone
+    BOOST_TEST_REQUIRE(records.size() == 3u);
+    BOOST_TEST(records[0].at("attempt").as_int64() == 1);
+    BOOST_TEST(records[1] == json::parse(R"({"idempotency_key": "run-c:file/INC-2041-2", "file": "INC-2041-2.json",
+                                             "attempt": 2})"));
+    BOOST_TEST(records[2].at("idempotency_key").as_string() == "run-c:file/INC-2041-3");
+    BOOST_TEST(files_in(tmp.path()).size() == 4u);  // three tickets and applied.jsonl, no temporary file
+
+    // Now the whole list is applied.
+    const json::object again = write(*agent, tickets, "run-c:file", 3);
+    BOOST_TEST(again.at("applied").as_int64() == 0);
+    BOOST_TEST(again.at("already_applied").as_int64() == 3);
+    BOOST_TEST(applied(tmp.path()).size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_list_writes_nothing) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    const fs::path folder = tmp.path() / "tickets";
+    auto agent = writer(registry, config_for(folder));
+    const json::object out = write(*agent, R"({"tickets": []})", "run-d:file");
+    BOOST_TEST(out == json::parse(R"({"files": [], "applied": 0, "already_applied": 0})"));
+    BOOST_TEST(!fs::exists(folder));
+}
+
+BOOST_AUTO_TEST_CASE(a_list_that_cannot_be_filed_whole_writes_nothing) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    auto agent = writer(registry, config_for(tmp.path()));
+    const std::pair<std::string, std::string> lists[] = {
+        {ticket_list({ticket("INC-1"), ticket("INC-2"), ticket("INC-1", "again")}),
+         "tickets/2 (INC-1) has the same id as tickets/0"},
+        {ticket_list({ticket("INC-1"), ticket("../escape")}), "tickets/1 (../escape)"},
+    };
+    for (const auto& [input, message] : lists) {
+        BOOST_TEST_CONTEXT(input) {
+            CallResult r = call(*agent, input, "k-bad");
+            BOOST_TEST_REQUIRE(!r.ok());
+            BOOST_TEST(r.error.find(message) != std::string::npos, r.error);
+        }
+    }
+    BOOST_TEST(files_in(tmp.path()).empty());
+
+    // A file that ticket-writer did not write, in the way of the last ticket: the first two are not written either.
+    std::ofstream(tmp.path() / "INC-3.json") << "{\"mine\": true}\n";
+    CallResult foreign = call(*agent, ticket_list({ticket("INC-1"), ticket("INC-2"), ticket("INC-3")}), "k-foreign");
+    BOOST_TEST_REQUIRE(!foreign.ok());
+    BOOST_TEST(foreign.error.find("tickets/2 (INC-3)") != std::string::npos, foreign.error);
+    BOOST_TEST(foreign.error.find("did not write it") != std::string::npos, foreign.error);
+    BOOST_TEST((files_in(tmp.path()) == std::set<std::string>{"INC-3.json", "applied.jsonl"}));
+    BOOST_TEST(read(tmp.path() / "applied.jsonl").empty());
+
+    // Two ids that config file_name maps to one file.
+    auto by_incident = writer(registry, config_for(tmp.path(), R"("file_name": "{{/incident}}.json", )"));
+    CallResult same_file = call(*by_incident, ticket_list({ticket("INC-1"), ticket("INC-2")}), "k-same-file");
+    BOOST_TEST_REQUIRE(!same_file.ok());
+    BOOST_TEST(same_file.error.find("would both be written to") != std::string::npos, same_file.error);
+    BOOST_TEST(!fs::exists(tmp.path() / "INC-2041.json"));
+}
+
+BOOST_AUTO_TEST_CASE(the_schemas_take_one_ticket_or_a_list_of_them) {
+    Registry registry = agenthost::testing::first_party_registry();
+    TempDir tmp;
+    auto agent = writer(registry, config_for(tmp.path()));
+    const auto& input_schema = *agent->plugin().manifest().input_schema;
+    BOOST_TEST(input_schema.validate(json::parse(ticket("INC-1"))).empty());
+    BOOST_TEST(input_schema.validate(json::parse(ticket_list({}))).empty());
+    BOOST_TEST(input_schema.validate(json::parse(ticket_list({ticket("INC-1"), ticket("INC-2")}))).empty());
+    const char* refused[] = {
+        R"({"tickets": [{"id": "INC-1"}]})",                                         // a ticket without a title
+        R"({"tickets": [{"id": "INC-1", "title": "t", "priority": "urgent"}]})",     // a malformed priority
+        R"({"tickets": [], "incident": "INC-1"})",                                   // a field beside the list
+        R"({"tickets": {"id": "INC-1", "title": "t"}})",                             // not a list
+        R"({"id": "INC-1", "title": "t", "tickets": []})",                           // both at once
+    };
+    for (const char* input : refused) BOOST_TEST(!input_schema.validate(json::parse(input)).empty(), input);
+
+    const auto& output_schema = *agent->plugin().manifest().output_schema;
+    BOOST_TEST(output_schema.validate(json::parse(R"({"file": "a.json", "already_applied": false})")).empty());
+    BOOST_TEST(output_schema.validate(json::parse(R"({"files": ["a.json"], "applied": 1, "already_applied": 0})")).empty());
+    BOOST_TEST(!output_schema.validate(json::parse(R"({"files": ["a.json"], "applied": 1, "already_applied": false})")).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
