@@ -96,6 +96,7 @@ void redact_update(const Engine::Impl& engine, RunUpdate& update) {
     const SecretStore* secrets = engine.options.secrets;
     if (secrets == nullptr || !secrets->redacts()) return;
     for (NewEvent& event : update.events) secrets->redact_in_place(event.payload);
+    for (auto& [key, value] : update.state_set) secrets->redact_in_place(value);
     if (update.state) {
         boost::json::value state = std::move(*update.state);
         secrets->redact_in_place(state);
@@ -144,7 +145,7 @@ void record_finish(const std::shared_ptr<Run>& run, std::vector<NewEvent> events
     if (result.ok) finished["output"] = result.output;
     if (result.error) finished["error"] = result.error->to_json();
     update.events.push_back({std::string(event_kind::run_finished), "", std::move(finished)});
-    update.state = result.state;
+    // The state is stored already: every step's append carried the key it changed.
     update.status = result.ok ? RunStatus::succeeded : RunStatus::failed;
     update.tokens = result.tokens;
     update.cost_usd = result.cost_usd;
@@ -321,7 +322,8 @@ void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord re
         std::lock_guard lock(run->mutex);
         if (run->finished) return;
         const boost::json::value* output = nullptr;
-        if (const std::string* key = written_key(step)) output = run->state.as_object().if_contains(*key);
+        const std::string* key = written_key(step);
+        if (key != nullptr) output = run->state.as_object().if_contains(*key);
         if (record.fallback_used) {
             update.events.push_back({std::string(event_kind::fallback), record.step,
                                      boost::json::object{{"agent", record.agent}, {"plugin", record.plugin}}});
@@ -331,7 +333,7 @@ void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord re
         if (escalation) payload["escalation"] = *escalation;
         if (run->budget_waived && std::holds_alternative<ApprovalStep>(step.config->body)) payload["budget_waived"] = true;
         update.events.push_back({std::string(event_kind::output), record.step, std::move(payload)});
-        update.state = run->state.as_object();
+        if (output != nullptr) update.state_set.emplace_back(*key, *output);  // the one key a step changes
         update.tokens = run->tokens;
         update.cost_usd = run->cost_usd;
         run->records.push_back(std::move(record));
@@ -620,7 +622,6 @@ void park_run(const std::shared_ptr<Run>& run, const ApprovalStep& step, StepCon
                                 run->escalation, StoreClock::now());
         note_usage(*run, step_name(*run, ctx.index), update.events);
         update.events.push_back({"waiting", step_name(*run, ctx.index), asked});
-        update.state = run->state.as_object();
         update.tokens = run->tokens;
         update.cost_usd = run->cost_usd;
     }
@@ -832,13 +833,20 @@ std::string Engine::start(std::shared_ptr<const Workflow> workflow, boost::json:
         record.input = run->state.as_object()["input"];
         record.state = run->state.as_object();
         record.created = run->started_wall;
-        auto created = store->create_run(record);
-        if (!created) {
-            const std::string& first = step_name(*run, run->workflow->start());
-            impl_->post([run, error = store_error(first, created.error())]() mutable { fail_run(run, std::move(error)); });
-            return id;
-        }
         run->stored = true;
+        // The first step starts once the run is stored (with the creates of other runs, in one commit).
+        store->create_run_async(std::move(record), [run](Result<std::monostate> created) mutable {
+            Engine::Impl& engine = *run->engine;
+            if (created) return engine.post([run = std::move(run)] { run_step(run, run->workflow->start()); });
+            engine.post([run = std::move(run), error = created.error()]() mutable {
+                {
+                    std::lock_guard lock(run->mutex);
+                    run->stored = false;  // nothing of it is in the store to finish
+                }
+                fail_run(run, store_error(step_name(*run, run->workflow->start()), error));
+            });
+        });
+        return id;
     }
     impl_->post([run] { run_step(run, run->workflow->start()); });
     return id;

@@ -60,6 +60,10 @@ bool is_finished(RunStatus status) noexcept {
     return status == RunStatus::succeeded || status == RunStatus::failed || status == RunStatus::cancelled;
 }
 
+void RunStore::create_run_async(NewRun run, std::function<void(Result<std::monostate>)> done) {
+    done(create_run(run));
+}
+
 Result<uint64_t> RunStore::append(RunUpdate update) {
     std::promise<Result<uint64_t>> promise;
     auto outcome = promise.get_future();
@@ -112,6 +116,8 @@ Result<std::monostate> check_update(const RunUpdate& update) {
         return bad_input(update.run_id, "the cost spent must be a finite, non-negative number");
     if (update.error && !update.error->is_object() && !update.error->is_null())
         return bad_input(update.run_id, "a run's error must be a JSON object (or null to clear it)");
+    for (const auto& [key, value] : update.state_set)
+        if (key.empty()) return bad_input(update.run_id, "a state key to set is empty");
     if (update.tokens && *update.tokens > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         return bad_input(update.run_id, "the token count is out of range");
     return std::monostate{};

@@ -7,6 +7,7 @@
 #include "run_store_internal.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <mutex>
 
@@ -24,6 +25,8 @@ struct MemoryRun {
 
 class MemoryRunStore final : public RunStore {
 public:
+    explicit MemoryRunStore(std::size_t keep_finished) : keep_finished_(keep_finished) {}
+
     Result<std::monostate> create_run(const NewRun& run) override {
         if (auto checked = check_new_run(run); !checked) return checked;
         MemoryRun entry;
@@ -116,21 +119,40 @@ private:
         for (NewEvent& event : update.events)
             run.events.push_back(RunEvent{++run.record.last_seq, std::move(event.kind), std::move(event.step), std::move(event.payload), now});
         if (update.state) run.state = std::move(*update.state);
-        if (update.status) run.record.status = *update.status;
+        for (auto& [key, value] : update.state_set) run.state[key] = std::move(value);
+        if (update.status) {
+            if (is_finished(*update.status)) finished_.push_back(update.run_id);
+            run.record.status = *update.status;
+        }
         if (update.tokens) run.record.tokens = *update.tokens;
         if (update.cost_usd) run.record.cost_usd = *update.cost_usd;
         if (update.error) run.record.error = std::move(*update.error);
         run.record.updated = now;
-        return run.record.last_seq;
+        const uint64_t seq = run.record.last_seq;
+        forget_oldest_finished();
+        return seq;
     }
 
+    // The store keeps what a long-lived process needs (its unfinished runs,
+    // its recent finished ones), not every run it ever made; with the mutex held.
+    void forget_oldest_finished() {
+        while (finished_.size() > keep_finished_) {
+            runs_.erase(finished_.front());
+            finished_.pop_front();
+        }
+    }
+
+    const std::size_t keep_finished_;
     std::mutex mutex_;
     std::map<std::string, MemoryRun, std::less<>> runs_;
+    std::deque<std::string> finished_;  //!< ids of finished runs, oldest first
     std::map<std::string, StoredConfig, std::less<>> configs_;
 };
 
 }  // namespace
 
-std::unique_ptr<RunStore> make_memory_run_store() { return std::make_unique<MemoryRunStore>(); }
+std::unique_ptr<RunStore> make_memory_run_store(std::size_t keep_finished) {
+    return std::make_unique<MemoryRunStore>(keep_finished);
+}
 
 }  // namespace agenthost

@@ -114,6 +114,29 @@ Result<Query> Db::query(std::string_view sql) {
 }
 
 int64_t Db::changes() const noexcept { return sqlite3_changes64(handle_.get()); }
+int64_t Db::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(handle_.get()); }
+
+void Db::on_wal_commit(std::function<void(int)> hook) {
+    if (!hook) {
+        wal_hook_.reset();
+        sqlite3_wal_autocheckpoint(handle_.get(), 1000);  // SQLite's default
+        return;
+    }
+    wal_hook_ = std::make_unique<std::function<void(int)>>(std::move(hook));
+    sqlite3_wal_hook(
+        handle_.get(),
+        [](void* context, sqlite3*, const char*, int pages) {
+            (*static_cast<std::function<void(int)>*>(context))(pages);
+            return SQLITE_OK;
+        },
+        wal_hook_.get());
+}
+
+Result<Ok> Db::checkpoint() {
+    const int rc = sqlite3_wal_checkpoint_v2(handle_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) return error("cannot checkpoint the write-ahead log");
+    return Ok{};
+}
 
 std::string Db::last_error() const { return sqlite3_errmsg(handle_.get()); }
 

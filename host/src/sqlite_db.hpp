@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,16 @@ public:
     Result<Query> query(std::string_view sql);
     //! Rows changed by the last INSERT, UPDATE or DELETE (not counting cascades).
     int64_t changes() const noexcept;
+    //! The rowid of the last row inserted on this connection.
+    int64_t last_insert_rowid() const noexcept;
+
+    //! `hook` runs after each commit of this connection in WAL mode, with the
+    //! number of pages the write-ahead log holds; it replaces SQLite's own
+    //! automatic checkpoints on this connection. Empty: automatic checkpoints.
+    void on_wal_commit(std::function<void(int pages)> hook);
+    //! Copies what it can of the write-ahead log into the database file
+    //! without waiting for readers or writers (SQLITE_CHECKPOINT_PASSIVE).
+    Result<Ok> checkpoint();
 
     //! SQLite's message for the connection's last error.
     std::string last_error() const;
@@ -95,6 +106,8 @@ private:
     std::filesystem::path file_;
     // Declared before the statements, so that they are finalized before it closes.
     std::unique_ptr<sqlite3, CloseConnection> handle_;
+    // Where SQLite's WAL hook finds the hook: stable while the Db moves.
+    std::unique_ptr<std::function<void(int)>> wal_hook_;
     std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, FinalizeStatement>> statements_;
 };
 

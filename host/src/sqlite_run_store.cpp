@@ -6,11 +6,13 @@
 // included: the bytes are in the OS page cache); only an OS crash or power
 // loss may lose the last commits, never corrupt the file.
 //
-// Threading: the store owns one connection and one writer thread. Appends
-// queue up and the writer commits whatever has queued while the previous
-// commit ran, all in one transaction (group commit), each append in its own
+// Threading: the store owns two connections and two threads. Creates and
+// appends queue up, and the writer commits whatever has queued while the
+// previous commit ran, all in one transaction (group commit), each in its own
 // savepoint so that one failing append leaves the others of its batch intact.
-// Reads, creates and prunes run on the caller's thread. One mutex guards the
+// The checkpointer copies the write-ahead log into the database file (and
+// fsyncs it) on its own connection, so that no commit waits for that. Reads
+// and prunes run on the caller's thread. One mutex guards the writer's
 // connection, so every use of it is serialized; WAL keeps other processes'
 // readers off the writer's back.
 #include <agenthost/host/run_store.hpp>
@@ -21,12 +23,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <condition_variable>
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <thread>
+#include <variant>
 
 namespace agenthost {
 
@@ -81,6 +85,56 @@ CREATE TABLE configs (
   text TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 4: runs get an integer key in the order they were created, and their
+    // events and state are kept under it, the state one row per top-level key.
+    // The runs in flight at one time then sit on a few neighbouring pages
+    // of every table, so that a group commit writes few pages; a step writes
+    // the key it changed, not the whole state; and updated_ms leaves the index,
+    // which no longer changes on every append.
+    R"sql(
+CREATE TABLE runs_v4 (
+  key INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  workflow TEXT NOT NULL,
+  config_sha256 TEXT NOT NULL,
+  plugins TEXT NOT NULL,
+  input TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'waiting', 'succeeded', 'failed', 'cancelled')),
+  tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  error TEXT,
+  last_seq INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO runs_v4 (id, workflow, config_sha256, plugins, input, status, tokens, cost_usd, created_ms, updated_ms, error, last_seq)
+  SELECT id, workflow, config_sha256, plugins, input, status, tokens, cost_usd, created_ms, updated_ms, error, last_seq
+  FROM runs ORDER BY created_ms, id;
+CREATE TABLE run_events (
+  run_key INTEGER NOT NULL REFERENCES runs_v4(key) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  step TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  PRIMARY KEY (run_key, seq)
+) WITHOUT ROWID;
+INSERT INTO run_events SELECT r.key, e.seq, e.kind, e.step, e.payload, e.at_ms FROM events e JOIN runs_v4 r ON r.id = e.run_id;
+CREATE TABLE run_state (
+  run_key INTEGER NOT NULL REFERENCES runs_v4(key) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_key, name)
+) WITHOUT ROWID;
+INSERT INTO run_state
+  SELECT r.key, j.key, CASE j.type WHEN 'text' THEN json_quote(j.value) WHEN 'true' THEN 'true'
+                                    WHEN 'false' THEN 'false' WHEN 'null' THEN 'null' ELSE j.value END
+  FROM runs old JOIN runs_v4 r ON r.id = old.id, json_each(old.state) j;
+DROP TABLE events;
+DROP TABLE runs;
+ALTER TABLE runs_v4 RENAME TO runs;
+CREATE INDEX runs_by_status ON runs (status);
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
@@ -133,7 +187,8 @@ struct EncodedUpdate {
         std::string kind, step, payload;
     };
     std::vector<Event> events;
-    std::optional<std::string> state;
+    std::optional<std::vector<std::pair<std::string, std::string>>> state;  //!< replaces every key
+    std::vector<std::pair<std::string, std::string>> state_set;
     std::optional<std::string> status;
     std::optional<int64_t> tokens;
     std::optional<double> cost_usd;
@@ -142,12 +197,34 @@ struct EncodedUpdate {
     std::optional<uint64_t> expect_last_seq;
 };
 
+std::vector<std::pair<std::string, std::string>> encode_state(const boost::json::object& state) {
+    std::vector<std::pair<std::string, std::string>> rows;
+    rows.reserve(state.size());
+    for (const auto& [key, value] : state) rows.emplace_back(std::string(key), to_json_text(value));
+    return rows;
+}
+
+//! A create, encoded on the caller's thread like an append.
+struct EncodedCreate {
+    std::string id, workflow, config_sha256, config_file, config_text, plugins, input;
+    std::vector<std::pair<std::string, std::string>> state;
+    int64_t created = 0;
+};
+
+EncodedCreate encode(const NewRun& run) {
+    return EncodedCreate{run.id, run.workflow, run.config_sha256, run.config_file, run.config_text,
+                         boost::json::serialize(run.plugins), to_json_text(run.input), encode_state(run.state),
+                         to_ms(run.created)};
+}
+
 EncodedUpdate encode(RunUpdate&& u) {
     EncodedUpdate e;
     e.run_id = std::move(u.run_id);
     e.events.reserve(u.events.size());
     for (NewEvent& event : u.events) e.events.push_back({std::move(event.kind), std::move(event.step), to_json_text(event.payload)});
-    if (u.state) e.state = boost::json::serialize(*u.state);
+    if (u.state) e.state = encode_state(*u.state);
+    e.state_set.reserve(u.state_set.size());
+    for (auto& [key, value] : u.state_set) e.state_set.emplace_back(std::move(key), to_json_text(value));
     if (u.status) e.status = std::string(to_string(*u.status));
     if (u.tokens) e.tokens = static_cast<int64_t>(*u.tokens);
     e.cost_usd = u.cost_usd;
@@ -159,15 +236,30 @@ EncodedUpdate encode(RunUpdate&& u) {
     return e;
 }
 
+//! A create or an append waiting for the writer, and whom to tell.
 struct Pending {
-    EncodedUpdate update;
-    AppendDone done;
+    std::variant<EncodedUpdate, EncodedCreate> work;
+    AppendDone done;  //!< a create gets 0 on success
 };
 
 class SqliteRunStore final : public RunStore {
 public:
-    SqliteRunStore(Db db, SqliteRunStoreOptions options)
-        : options_(options), db_(std::move(db)), writer_([this] { write_loop(); }) {}
+    SqliteRunStore(Db db, Db checkpoint_db, SqliteRunStoreOptions options)
+        : options_(options),
+          db_(std::move(db)),
+          checkpoint_db_(std::move(checkpoint_db)),
+          writer_([this] { write_loop(); }),
+          checkpointer_([this] { checkpoint_loop(); }) {
+        // Checkpoints move off the writer: a commit never waits for one, nor for its fsync.
+        db_.on_wal_commit([this](int pages) {
+            if (pages < checkpoint_pages) return;
+            {
+                std::lock_guard lock(checkpoint_mutex_);
+                checkpoint_due_ = true;
+            }
+            checkpoint_wanted_.notify_one();
+        });
+    }
 
     ~SqliteRunStore() override {
         {
@@ -177,35 +269,30 @@ public:
         queue_ready_.notify_one();
         // The writer drains the queue first: every accepted append is committed and answered.
         writer_.join();
+        {
+            std::lock_guard lock(checkpoint_mutex_);
+            checkpoint_stopping_ = true;
+        }
+        checkpoint_wanted_.notify_one();
+        checkpointer_.join();
+        // Closing the connections checkpoints whatever the log still holds.
     }
 
     Result<std::monostate> create_run(const NewRun& run) override {
-        if (auto checked = check_new_run(run); !checked) return checked;
-        const std::string plugins = boost::json::serialize(run.plugins);
-        const std::string input = to_json_text(run.input);
-        const std::string state = boost::json::serialize(run.state);
-        const int64_t created = to_ms(run.created);
-        std::lock_guard lock(db_mutex_);
-        auto tx = Transaction::begin(db_);
-        if (!tx) return tx.error();
-        auto q = db_.query(
-            "INSERT INTO runs (id, workflow, config_sha256, plugins, input, status, created_ms, updated_ms, state) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?6, ?7) ON CONFLICT (id) DO NOTHING");
-        if (!q) return q.error();
-        q->bind(1, std::string_view(run.id)).bind(2, std::string_view(run.workflow)).bind(3, std::string_view(run.config_sha256));
-        q->bind(4, std::string_view(plugins)).bind(5, std::string_view(input)).bind(6, created).bind(7, std::string_view(state));
-        if (auto ran = q->run(); !ran) return ran.error();
-        if (db_.changes() == 0)
-            return Error{"run " + run.id, "a run with this id is already stored", "give each run a fresh trace id", {}};
-        if (!run.config_text.empty()) {
-            auto c = db_.query("INSERT INTO configs (sha256, file, text) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING");
-            if (!c) return c.error();
-            c->bind(1, std::string_view(run.config_sha256)).bind(2, std::string_view(run.config_file));
-            c->bind(3, std::string_view(run.config_text));
-            if (auto ran = c->run(); !ran) return ran.error();
+        std::promise<Result<std::monostate>> promise;
+        auto created = promise.get_future();
+        create_run_async(run, [&promise](Result<std::monostate> r) { promise.set_value(std::move(r)); });
+        return created.get();
+    }
+
+    void create_run_async(NewRun run, std::function<void(Result<std::monostate>)> done) override {
+        if (auto checked = check_new_run(run); !checked) {
+            done(checked.error());
+            return;
         }
-        if (auto committed = tx->commit(); !committed) return committed.error();
-        return std::monostate{};
+        enqueue(Pending{encode(run), [done = std::move(done)](Result<uint64_t> r) {
+                            done(r ? Result<std::monostate>(std::monostate{}) : Result<std::monostate>(r.error()));
+                        }});
     }
 
     void append_async(RunUpdate update, AppendDone done) override {
@@ -213,11 +300,7 @@ public:
             done(checked.error());
             return;
         }
-        {
-            std::lock_guard lock(queue_mutex_);
-            queue_.push_back(Pending{encode(std::move(update)), std::move(done)});
-        }
-        queue_ready_.notify_one();
+        enqueue(Pending{encode(std::move(update)), std::move(done)});
     }
 
     Result<StoredRun> load_run(std::string_view run_id) override {
@@ -277,6 +360,14 @@ public:
     }
 
 private:
+    void enqueue(Pending pending) {
+        {
+            std::lock_guard lock(queue_mutex_);
+            queue_.push_back(std::move(pending));
+        }
+        queue_ready_.notify_one();
+    }
+
     Result<std::vector<RunRecord>> read_runs(Query& q) {
         std::vector<RunRecord> out;
         for (;;) {
@@ -291,8 +382,9 @@ private:
 
     Result<StoredRun> load_locked(std::string_view run_id) {
         StoredRun stored;
+        int64_t key = 0;
         {
-            auto q = db_.query("SELECT " + std::string(run_columns) + ", state FROM runs WHERE id = ?1");
+            auto q = db_.query("SELECT " + std::string(run_columns) + ", key FROM runs WHERE id = ?1");
             if (!q) return q.error();
             q->bind(1, run_id);
             auto row = q->step();
@@ -301,14 +393,24 @@ private:
             auto run = read_run(db_, q.value());
             if (!run) return run.error();
             stored.run = std::move(run.value());
-            auto state = parse_stored(db_, q->text_at(12), "state");
-            if (!state) return state.error();
-            if (!state->is_object()) return Error{db_.file().string(), "run store: stored state of run " + stored.run.id + " is not an object", {}, {}};
-            stored.state = std::move(state->as_object());
+            key = q->int64_at(12);
         }
-        auto q = db_.query("SELECT seq, kind, step, payload, at_ms FROM events WHERE run_id = ?1 ORDER BY seq");
+        {
+            auto q = db_.query("SELECT name, value FROM run_state WHERE run_key = ?1");
+            if (!q) return q.error();
+            q->bind(1, key);
+            for (;;) {
+                auto row = q->step();
+                if (!row) return row.error();
+                if (!row.value()) break;
+                auto value = parse_stored(db_, q->text_at(1), "state");
+                if (!value) return value.error();
+                stored.state[q->text_at(0)] = std::move(value.value());
+            }
+        }
+        auto q = db_.query("SELECT seq, kind, step, payload, at_ms FROM run_events WHERE run_key = ?1 ORDER BY seq");
         if (!q) return q.error();
-        q->bind(1, run_id);
+        q->bind(1, key);
         stored.events.reserve(stored.run.last_seq);
         for (;;) {
             auto row = q->step();
@@ -320,6 +422,21 @@ private:
                                              std::move(payload.value()), from_ms(q->int64_at(4))});
         }
         return stored;
+    }
+
+    // Copies the write-ahead log into the database file whenever it has grown
+    // past checkpoint_pages, on a connection of its own.
+    void checkpoint_loop() {
+        for (;;) {
+            {
+                std::unique_lock lock(checkpoint_mutex_);
+                checkpoint_wanted_.wait(lock, [this] { return checkpoint_stopping_ || checkpoint_due_; });
+                if (checkpoint_stopping_) return;
+                checkpoint_due_ = false;
+            }
+            // A failure leaves the log longer; the next checkpoint takes it up.
+            (void)checkpoint_db_.checkpoint();
+        }
     }
 
     void write_loop() {
@@ -343,77 +460,165 @@ private:
     }
 
     //! One transaction for the whole batch; each append inside its own savepoint.
+    //! One transaction for the whole batch. The fast path applies everything
+    //! straight; when anything in it fails, the transaction is rolled back and
+    //! the batch applied again, each create or append in a savepoint of its
+    //! own, so that only the failing ones fail.
     void commit(const std::vector<Pending>& batch, std::vector<Result<uint64_t>>& results) {
         std::lock_guard lock(db_mutex_);
+        const int64_t now = to_ms(StoreClock::now());
+        const auto apply_one = [&](const Pending& p) {
+            return std::holds_alternative<EncodedUpdate>(p.work) ? apply(std::get<EncodedUpdate>(p.work), now)
+                                                                 : create(std::get<EncodedCreate>(p.work));
+        };
+        {
+            auto tx = Transaction::begin(db_);
+            if (!tx) {
+                for (std::size_t i = 0; i < batch.size(); ++i) results.emplace_back(tx.error());
+                return;
+            }
+            bool all_ok = true;
+            for (const Pending& p : batch) {
+                results.push_back(apply_one(p));
+                if (!results.back()) {
+                    all_ok = false;
+                    break;
+                }
+            }
+            if (all_ok) {
+                if (auto committed = tx->commit(); !committed)
+                    for (auto& r : results) r = committed.error();
+                return;
+            }
+        }  // rolled back
+        results.clear();
         auto tx = Transaction::begin(db_);
         if (!tx) {
             for (std::size_t i = 0; i < batch.size(); ++i) results.emplace_back(tx.error());
             return;
         }
-        const int64_t now = to_ms(StoreClock::now());
         bool any_ok = false;
         for (const Pending& p : batch) {
-            if (auto sp = db_.exec("SAVEPOINT append_one"); !sp) {
+            if (auto sp = run_prepared("SAVEPOINT append_one"); !sp) {
                 results.emplace_back(sp.error());
                 continue;
             }
-            auto applied = apply(p.update, now);
+            auto applied = apply_one(p);
             if (applied) {
                 any_ok = true;
             } else {
-                (void)db_.exec("ROLLBACK TO append_one");
+                (void)run_prepared("ROLLBACK TO append_one");
             }
-            (void)db_.exec("RELEASE append_one");
+            (void)run_prepared("RELEASE append_one");
             results.push_back(std::move(applied));
         }
-        if (!any_ok) return;  // the transaction rolls back as it goes; nothing to make durable
+        if (!any_ok) return;  // nothing to make durable
         if (auto committed = tx->commit(); !committed) {
             for (auto& r : results)
                 if (r) r = committed.error();
         }
     }
 
+    // A statement without parameters, prepared once: what the writer runs per append.
+    Result<Ok> run_prepared(std::string_view sql) {
+        auto q = db_.query(sql);
+        if (!q) return q.error();
+        return q->run();
+    }
+
+    Result<uint64_t> create(const EncodedCreate& run) {
+        auto q = db_.query(
+            "INSERT INTO runs (id, workflow, config_sha256, plugins, input, status, created_ms, updated_ms) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?6) ON CONFLICT (id) DO NOTHING");
+        if (!q) return q.error();
+        q->bind(1, std::string_view(run.id)).bind(2, std::string_view(run.workflow)).bind(3, std::string_view(run.config_sha256));
+        q->bind(4, std::string_view(run.plugins)).bind(5, std::string_view(run.input)).bind(6, run.created);
+        if (auto ran = q->run(); !ran) return ran.error();
+        if (db_.changes() == 0)
+            return Error{"run " + run.id, "a run with this id is already stored", "give each run a fresh trace id", {}};
+        const int64_t key = db_.last_insert_rowid();
+        if (auto written = write_state(key, run.state); !written) return written.error();
+        if (!run.config_text.empty()) {
+            auto c = db_.query("INSERT INTO configs (sha256, file, text) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING");
+            if (!c) return c.error();
+            c->bind(1, std::string_view(run.config_sha256)).bind(2, std::string_view(run.config_file));
+            c->bind(3, std::string_view(run.config_text));
+            if (auto ran = c->run(); !ran) return ran.error();
+        }
+        return uint64_t{0};
+    }
+
+    Result<Ok> write_state(int64_t key, const std::vector<std::pair<std::string, std::string>>& rows) {
+        if (rows.empty()) return Ok{};
+        auto q = db_.query("INSERT INTO run_state (run_key, name, value) VALUES (?1, ?2, ?3) "
+                           "ON CONFLICT (run_key, name) DO UPDATE SET value = excluded.value");
+        if (!q) return q.error();
+        for (const auto& [name, value] : rows) {
+            q->bind(1, key).bind(2, std::string_view(name)).bind(3, std::string_view(value));
+            if (auto ran = q->run(); !ran) return ran.error();
+        }
+        return Ok{};
+    }
+
+    //! One statement claims the sequence numbers and updates the run, when
+    //! the run takes appends (and, with expect_last_seq, has not changed);
+    //! only when it does not is the run read, to say why.
     Result<uint64_t> apply(const EncodedUpdate& u, int64_t now) {
+        const auto events = static_cast<int64_t>(u.events.size());
+        int64_t key = 0;
         int64_t last_seq = 0;
-        std::string status;
         {
-            auto q = db_.query("SELECT last_seq, status FROM runs WHERE id = ?1");
+            auto q = db_.query(
+                "UPDATE runs SET last_seq = last_seq + ?2, updated_ms = ?3, status = coalesce(?4, status), "
+                "tokens = coalesce(?5, tokens), cost_usd = coalesce(?6, cost_usd), error = CASE WHEN ?7 THEN ?8 ELSE error END "
+                "WHERE id = ?1 AND status IN ('running', 'waiting') AND (?9 IS NULL OR last_seq = ?9) "
+                "RETURNING key, last_seq");
             if (!q) return q.error();
-            q->bind(1, std::string_view(u.run_id));
+            q->bind(1, std::string_view(u.run_id)).bind(2, events).bind(3, now).bind(4, u.status);
+            if (u.tokens) q->bind(5, *u.tokens); else q->bind_null(5);
+            if (u.cost_usd) q->bind(6, *u.cost_usd); else q->bind_null(6);
+            q->bind(7, int64_t{u.set_error ? 1 : 0}).bind(8, u.error);
+            if (u.expect_last_seq) q->bind(9, static_cast<int64_t>(*u.expect_last_seq)); else q->bind_null(9);
             auto row = q->step();
             if (!row) return row.error();
-            if (!row.value()) return unknown_run(u.run_id);
-            last_seq = q->int64_at(0);
-            status = q->text_at(1);
-        }
-        if (u.expect_last_seq && *u.expect_last_seq != static_cast<uint64_t>(last_seq)) {
-            auto parsed = parse_run_status(status);
-            if (parsed && is_finished(*parsed)) return finished_run(u.run_id, *parsed);
-            return changed_run(u.run_id, *u.expect_last_seq, static_cast<uint64_t>(last_seq));
+            if (!row.value()) return refused(u);
+            key = q->int64_at(0);
+            last_seq = q->int64_at(1);
+            if (auto done = q->step(); !done) return done.error();  // RETURNING: run to the end before the next statement
         }
         if (!u.events.empty()) {
-            auto q = db_.query("INSERT INTO events (run_id, seq, kind, step, payload, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+            auto q = db_.query("INSERT INTO run_events (run_key, seq, kind, step, payload, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
             if (!q) return q.error();
+            int64_t seq = last_seq - events;
             for (const auto& event : u.events) {
-                q->bind(1, std::string_view(u.run_id)).bind(2, ++last_seq).bind(3, std::string_view(event.kind));
+                q->bind(1, key).bind(2, ++seq).bind(3, std::string_view(event.kind));
                 q->bind(4, std::string_view(event.step)).bind(5, std::string_view(event.payload)).bind(6, now);
                 if (auto ran = q->run(); !ran) return ran.error();
             }
         }
-        // The status condition is the authority on "finished runs take no more
-        // appends"; when it refuses, the savepoint takes the events back out.
-        auto q = db_.query(
-            "UPDATE runs SET last_seq = ?2, updated_ms = ?3, state = coalesce(?4, state), status = coalesce(?5, status), "
-            "tokens = coalesce(?6, tokens), cost_usd = coalesce(?7, cost_usd), error = CASE WHEN ?8 THEN ?9 ELSE error END "
-            "WHERE id = ?1 AND status IN ('running', 'waiting')");
-        if (!q) return q.error();
-        q->bind(1, std::string_view(u.run_id)).bind(2, last_seq).bind(3, now).bind(4, u.state).bind(5, u.status);
-        if (u.tokens) q->bind(6, *u.tokens); else q->bind_null(6);
-        if (u.cost_usd) q->bind(7, *u.cost_usd); else q->bind_null(7);
-        q->bind(8, int64_t{u.set_error ? 1 : 0}).bind(9, u.error);
-        if (auto ran = q->run(); !ran) return ran.error();
-        if (db_.changes() == 0) return finished_run(u.run_id, parse_run_status(status).value_or(RunStatus::succeeded));
+        if (u.state) {
+            auto q = db_.query("DELETE FROM run_state WHERE run_key = ?1");
+            if (!q) return q.error();
+            q->bind(1, key);
+            if (auto ran = q->run(); !ran) return ran.error();
+            if (auto written = write_state(key, *u.state); !written) return written.error();
+        }
+        if (auto written = write_state(key, u.state_set); !written) return written.error();
         return static_cast<uint64_t>(last_seq);
+    }
+
+    //! Why an append's update matched no run.
+    Error refused(const EncodedUpdate& u) {
+        auto q = db_.query("SELECT last_seq, status FROM runs WHERE id = ?1");
+        if (!q) return q.error();
+        q->bind(1, std::string_view(u.run_id));
+        auto row = q->step();
+        if (!row) return row.error();
+        if (!row.value()) return unknown_run(u.run_id);
+        const auto last_seq = static_cast<uint64_t>(q->int64_at(0));
+        const auto status = parse_run_status(q->text_at(1)).value_or(RunStatus::succeeded);
+        if (is_finished(status)) return finished_run(u.run_id, status);
+        return changed_run(u.run_id, u.expect_last_seq.value_or(0), last_seq);
     }
 
     const SqliteRunStoreOptions options_;
@@ -426,8 +631,17 @@ private:
     std::deque<Pending> queue_;
     bool stopping_ = false;
 
-    // Last, so that it starts once everything it uses exists.
+    // SQLite's own automatic checkpoints start at 1000 pages (4 MB) too.
+    static constexpr int checkpoint_pages = 1000;
+    Db checkpoint_db_;  //!< used by the checkpointer alone
+    std::mutex checkpoint_mutex_;
+    std::condition_variable checkpoint_wanted_;
+    bool checkpoint_due_ = false;
+    bool checkpoint_stopping_ = false;
+
+    // Last, so that they start once everything they use exists.
     std::thread writer_;
+    std::thread checkpointer_;
 };
 
 Result<int> read_version(Db& db) {
@@ -473,7 +687,11 @@ Result<std::unique_ptr<RunStore>> open_sqlite_run_store(const std::filesystem::p
     auto db = Db::open(file, options.busy_timeout);
     if (!db) return db.error();
     // See the top of this file for what NORMAL promises in WAL mode.
-    if (auto set = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"); !set) return set.error();
+    // 32 MiB of page cache: the pages of the runs in flight stay in memory between commits.
+    if (auto set = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+                            "PRAGMA cache_size = -32768;");
+        !set)
+        return set.error();
     {
         auto q = db->query("PRAGMA journal_mode");
         if (!q) return q.error();
@@ -484,7 +702,10 @@ Result<std::unique_ptr<RunStore>> open_sqlite_run_store(const std::filesystem::p
                          "put the store on a local file system", {}};
     }
     if (auto migrated = migrate(db.value()); !migrated) return migrated.error();
-    return std::unique_ptr<RunStore>(std::make_unique<SqliteRunStore>(std::move(db.value()), options));
+    auto checkpoint_db = Db::open(file, options.busy_timeout);
+    if (!checkpoint_db) return checkpoint_db.error();
+    return std::unique_ptr<RunStore>(
+        std::make_unique<SqliteRunStore>(std::move(db.value()), std::move(checkpoint_db.value()), options));
 }
 
 }  // namespace agenthost

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -114,7 +115,11 @@ struct NewEvent {
 struct RunUpdate {
     std::string run_id;
     std::vector<NewEvent> events;
-    std::optional<boost::json::object> state;
+    std::optional<boost::json::object> state;  //!< replaces the whole state
+    //! Top-level state keys set to new values, after `state` if both are
+    //! given; the other keys stay. What a step changes, at the cost of what it
+    //! changed rather than of the whole state.
+    std::vector<std::pair<std::string, boost::json::value>> state_set;
     std::optional<RunStatus> status;
     std::optional<uint64_t> tokens;
     std::optional<double> cost_usd;
@@ -157,6 +162,10 @@ public:
     //! Fails when the id is taken or the input is malformed.
     virtual Result<std::monostate> create_run(const NewRun& run) = 0;
 
+    //! create_run, completing as append_async does: a store may commit the
+    //! creates of many runs in one transaction. `done` runs exactly once.
+    virtual void create_run_async(NewRun run, std::function<void(Result<std::monostate>)> done);
+
     //! Appends to a running or waiting run. `done` runs exactly once, possibly
     //! before append_async returns, possibly on a thread of the store's own;
     //! it must be quick and must not wait on another append of the same store.
@@ -186,8 +195,10 @@ public:
                                       std::optional<boost::json::value> error = std::nullopt);
 };
 
-//! A store that keeps everything in this process: nothing survives it.
-std::unique_ptr<RunStore> make_memory_run_store();
+//! A store that keeps runs in this process: nothing survives it. Every
+//! unfinished run is kept, and the `keep_finished` runs that finished last;
+//! older finished runs are forgotten, as if pruned.
+std::unique_ptr<RunStore> make_memory_run_store(std::size_t keep_finished = 1000);
 
 struct SqliteRunStoreOptions {
     //! How long a write waits for another process holding the file's lock.
