@@ -93,6 +93,9 @@ void report_resumed(const Invocation& inv, const ResumeReport& report) {
     if (!report.waiting.empty())
         inv.err << "agenthost: " << report.waiting.size() << " run" << (report.waiting.size() == 1 ? " waits" : "s wait")
                 << " for a decision (agenthost runs list --status waiting)\n";
+    if (!report.elsewhere.empty())
+        inv.err << "agenthost: " << report.elsewhere.size() << " unfinished run"
+                << (report.elsewhere.size() == 1 ? " is" : "s are") << " in flight in another agenthost on this store\n";
     for (const auto& [id, error] : report.failed)
         inv.err << "agenthost: cannot resume " << (id.empty() ? std::string("runs") : "run " + id) << ": "
                 << error.to_string() << '\n';

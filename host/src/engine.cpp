@@ -929,6 +929,9 @@ Result<std::monostate> Engine::resume(std::shared_ptr<const Workflow> workflow, 
                              ", and this workflow has " + have,
                          "install " + std::string(pinned->get_string()) + " where the host finds plugins", {}};
     }
+    if (stored.run.status == RunStatus::running && store->held_elsewhere(stored.run))
+        return Error{"run " + id, "the run is in flight in another host that has this store open",
+                     "it goes on there; resume it only if that host stops without finishing it", {}};
     auto point = replay(*workflow, stored);
     if (!point) return point.error();
     bool timed_out = false;
@@ -965,6 +968,7 @@ Result<std::monostate> Engine::resume(std::shared_ptr<const Workflow> workflow, 
                                                                 {"step_number", point->steps_taken + 1}}});
     claim.status = RunStatus::running;
     claim.expect_last_seq = stored.run.last_seq;
+    claim.take_ownership = true;
     if (auto claimed = store->append(std::move(claim)); !claimed) {
         release();
         return claimed.error();

@@ -210,6 +210,10 @@ ResumeReport Host::resume_unfinished(const std::function<void(RunResult)>& done,
     }
     for (const RunRecord& run : unfinished.value()) {
         if (which && !which(run)) continue;
+        if (run.status == RunStatus::running && impl_->store->held_elsewhere(run)) {
+            report.elsewhere.push_back(run.id);
+            continue;
+        }
         auto resumed = resume(run.id, done);
         if (resumed) report.resumed.push_back(run.id);
         else if (run.status == RunStatus::waiting && resumed.error().message.find("waits for a decision") != std::string::npos)

@@ -91,6 +91,8 @@ public:
         return out;
     }
 
+    bool held_elsewhere(const RunRecord&) override { return false; }  // nothing else sees this store
+
     Result<std::size_t> prune(StoreTime cutoff) override {
         const StoreTime limit = truncate_ms(cutoff);
         std::lock_guard lock(mutex_);

@@ -19,6 +19,7 @@
 
 #include "run_store_internal.hpp"
 #include "sqlite_db.hpp"
+#include "store_owner.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -40,6 +41,7 @@ using namespace run_store_detail;
 using sqlite::Db;
 using sqlite::Ok;
 using sqlite::Query;
+using sqlite::StoreOwner;
 using sqlite::Transaction;
 
 // Every schema change is appended here and never edited: a file records the
@@ -135,11 +137,16 @@ DROP TABLE runs;
 ALTER TABLE runs_v4 RENAME TO runs;
 CREATE INDEX runs_by_status ON runs (status);
 )sql",
+    // 5: which open store (host process) runs each run, so that another one
+    // never resumes a run that is in flight rather than interrupted.
+    R"sql(
+ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+)sql",
 };
 constexpr int schema_version = static_cast<int>(std::size(migrations));
 
 constexpr std::string_view run_columns =
-    "id, workflow, config_sha256, plugins, input, status, tokens, cost_usd, created_ms, updated_ms, error, last_seq";
+    "id, workflow, config_sha256, plugins, input, status, tokens, cost_usd, created_ms, updated_ms, error, last_seq, owner";
 
 std::string to_json_text(const boost::json::value& value) { return boost::json::serialize(value); }
 
@@ -176,6 +183,7 @@ Result<RunRecord> read_run(const Db& db, const Query& q) {
         r.error = std::move(error.value());
     }
     r.last_seq = static_cast<uint64_t>(q.int64_at(11));
+    r.owner = q.text_at(12);
     return r;
 }
 
@@ -195,6 +203,7 @@ struct EncodedUpdate {
     bool set_error = false;
     std::optional<std::string> error;  //!< NULL clears it
     std::optional<uint64_t> expect_last_seq;
+    bool take_ownership = false;
 };
 
 std::vector<std::pair<std::string, std::string>> encode_state(const boost::json::object& state) {
@@ -229,6 +238,7 @@ EncodedUpdate encode(RunUpdate&& u) {
     if (u.tokens) e.tokens = static_cast<int64_t>(*u.tokens);
     e.cost_usd = u.cost_usd;
     e.expect_last_seq = u.expect_last_seq;
+    e.take_ownership = u.take_ownership;
     if (u.error) {
         e.set_error = true;
         if (!u.error->is_null()) e.error = to_json_text(*u.error);
@@ -244,8 +254,9 @@ struct Pending {
 
 class SqliteRunStore final : public RunStore {
 public:
-    SqliteRunStore(Db db, Db checkpoint_db, SqliteRunStoreOptions options)
+    SqliteRunStore(Db db, Db checkpoint_db, StoreOwner owner, SqliteRunStoreOptions options)
         : options_(options),
+          owner_(std::move(owner)),
           db_(std::move(db)),
           checkpoint_db_(std::move(checkpoint_db)),
           writer_([this] { write_loop(); }),
@@ -324,6 +335,8 @@ public:
         return read_runs(q.value());
     }
 
+    bool held_elsewhere(const RunRecord& run) override { return owner_.held_by_another(run.owner); }
+
     Result<StoredConfig> load_config(std::string_view sha256) override {
         std::lock_guard lock(db_mutex_);
         auto q = db_.query("SELECT file, text FROM configs WHERE sha256 = ?1");
@@ -393,7 +406,7 @@ private:
             auto run = read_run(db_, q.value());
             if (!run) return run.error();
             stored.run = std::move(run.value());
-            key = q->int64_at(12);
+            key = q->int64_at(13);
         }
         {
             auto q = db_.query("SELECT name, value FROM run_state WHERE run_key = ?1");
@@ -528,11 +541,12 @@ private:
 
     Result<uint64_t> create(const EncodedCreate& run) {
         auto q = db_.query(
-            "INSERT INTO runs (id, workflow, config_sha256, plugins, input, status, created_ms, updated_ms) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?6) ON CONFLICT (id) DO NOTHING");
+            "INSERT INTO runs (id, workflow, config_sha256, plugins, input, status, created_ms, updated_ms, owner) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?6, ?7) ON CONFLICT (id) DO NOTHING");
         if (!q) return q.error();
         q->bind(1, std::string_view(run.id)).bind(2, std::string_view(run.workflow)).bind(3, std::string_view(run.config_sha256));
         q->bind(4, std::string_view(run.plugins)).bind(5, std::string_view(run.input)).bind(6, run.created);
+        q->bind(7, std::string_view(owner_.id()));
         if (auto ran = q->run(); !ran) return ran.error();
         if (db_.changes() == 0)
             return Error{"run " + run.id, "a run with this id is already stored", "give each run a fresh trace id", {}};
@@ -570,7 +584,8 @@ private:
         {
             auto q = db_.query(
                 "UPDATE runs SET last_seq = last_seq + ?2, updated_ms = ?3, status = coalesce(?4, status), "
-                "tokens = coalesce(?5, tokens), cost_usd = coalesce(?6, cost_usd), error = CASE WHEN ?7 THEN ?8 ELSE error END "
+                "tokens = coalesce(?5, tokens), cost_usd = coalesce(?6, cost_usd), error = CASE WHEN ?7 THEN ?8 ELSE error END, "
+                "owner = coalesce(?10, owner) "
                 "WHERE id = ?1 AND status IN ('running', 'waiting') AND (?9 IS NULL OR last_seq = ?9) "
                 "RETURNING key, last_seq");
             if (!q) return q.error();
@@ -579,6 +594,7 @@ private:
             if (u.cost_usd) q->bind(6, *u.cost_usd); else q->bind_null(6);
             q->bind(7, int64_t{u.set_error ? 1 : 0}).bind(8, u.error);
             if (u.expect_last_seq) q->bind(9, static_cast<int64_t>(*u.expect_last_seq)); else q->bind_null(9);
+            if (u.take_ownership) q->bind(10, std::string_view(owner_.id())); else q->bind_null(10);
             auto row = q->step();
             if (!row) return row.error();
             if (!row.value()) return refused(u);
@@ -622,6 +638,7 @@ private:
     }
 
     const SqliteRunStoreOptions options_;
+    StoreOwner owner_;
 
     std::mutex db_mutex_;
     Db db_;
@@ -704,8 +721,10 @@ Result<std::unique_ptr<RunStore>> open_sqlite_run_store(const std::filesystem::p
     if (auto migrated = migrate(db.value()); !migrated) return migrated.error();
     auto checkpoint_db = Db::open(file, options.busy_timeout);
     if (!checkpoint_db) return checkpoint_db.error();
-    return std::unique_ptr<RunStore>(
-        std::make_unique<SqliteRunStore>(std::move(db.value()), std::move(checkpoint_db.value()), options));
+    auto owner = StoreOwner::open(file);
+    if (!owner) return owner.error();
+    return std::unique_ptr<RunStore>(std::make_unique<SqliteRunStore>(
+        std::move(db.value()), std::move(checkpoint_db.value()), std::move(owner.value()), options));
 }
 
 }  // namespace agenthost

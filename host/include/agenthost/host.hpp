@@ -53,6 +53,7 @@ struct HostOptions {
 struct ResumeReport {
     std::vector<std::string> resumed;  //!< taken up; each one's result goes to the callback
     std::vector<std::string> waiting;  //!< waiting for a decision, whose timeout (if any) has not passed
+    std::vector<std::string> elsewhere;  //!< in flight in another host that has the store open
     std::vector<std::pair<std::string, Error>> failed;  //!< could not be taken up, and why
 };
 

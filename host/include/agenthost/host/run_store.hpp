@@ -90,6 +90,9 @@ struct RunRecord {
     StoreTime updated;
     boost::json::value error;  //!< null unless the run failed or was cancelled
     uint64_t last_seq = 0;     //!< sequence number of the run's newest event; 0 for none
+    //! The store instance (one per open store, so one per host process) that
+    //! created the run or last took it up; see RunStore::held_elsewhere.
+    std::string owner;
 };
 
 //! One entry of a run's event log. Sequence numbers start at 1 and have no
@@ -129,6 +132,8 @@ struct RunUpdate {
     //! nothing. Two hosts resuming one run, or two people deciding one
     //! approval, cannot both succeed.
     std::optional<uint64_t> expect_last_seq;
+    //! This store instance becomes the run's owner: it has taken the run up.
+    bool take_ownership = false;
 };
 
 //! A config as a run started under it.
@@ -185,6 +190,12 @@ public:
     //! Removes finished runs last updated before `cutoff`, with their events
     //! and state; returns how many runs went.
     virtual Result<std::size_t> prune(StoreTime cutoff) = 0;
+
+    //! Whether `run` belongs to another instance of this store that is still
+    //! open, in this process or another: a running run it owns is in flight
+    //! there, not interrupted, and must not be resumed here. An owner that
+    //! died (a crash, SIGKILL) holds nothing.
+    virtual bool held_elsewhere(const RunRecord& run) = 0;
 
     //! append_async, waiting for the outcome. Not to be called from an
     //! AppendDone callback.
