@@ -9,10 +9,12 @@
 // is what the host adds: scheduling, timeouts, records, ids, the ABI crossing.
 //
 //   pipeline_bench [RUNS] [--runs N] [--serial-runs N] [--floor-runs N]
-//                  [--concurrency N] [--workers N] [--plugin-dir DIR] [--store FILE]
+//                  [--concurrency N] [--workers N] [--plugin-dir DIR] [--store FILE] [--durable]
 //
-// --store records every run in a SQLite run store (HostOptions::store): the
-// durable figures, to set against the same command without it.
+// Runs are recorded in the host's in-memory run store. --store records them
+// in a SQLite run store instead (HostOptions::store). --durable measures both
+// in one go: in memory, then again with a SQLite store (WAL) in a temporary
+// folder, and prints the durable hops per second as a share of in-memory ones.
 // RUNS (default 100000) is the number of runs at concurrency 256; the serial
 // (concurrency 1) and floor measurements default to min(RUNS, 20000) and
 // min(RUNS, 50000). `pipeline_bench 200` is a smoke run. Build in Release for
@@ -71,13 +73,14 @@ struct Options {
     std::size_t concurrency = kHighConcurrency;
     std::size_t workers = 0;  // HostOptions::worker_threads; 0: the host's default
     fs::path plugin_dir = AGENTHOST_BENCH_PLUGIN_DIR;
-    fs::path store;  // HostOptions::store; empty: runs are not recorded
+    fs::path store;  // HostOptions::store; empty: runs are recorded in memory
+    bool durable = false;  // also measure with a SQLite store in the temporary folder, and compare
 };
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "pipeline_bench: " << problem << "\n"
               << "usage: pipeline_bench [RUNS] [--runs N] [--serial-runs N] [--floor-runs N] [--concurrency N]"
-                 " [--workers N] [--plugin-dir DIR] [--store FILE]\n";
+                 " [--workers N] [--plugin-dir DIR] [--store FILE] [--durable]\n";
     std::exit(2);
 }
 
@@ -106,6 +109,7 @@ Options parse_options(int argc, char** argv) {
         else if (arg == "--workers") o.workers = count_arg(value());
         else if (arg == "--plugin-dir") o.plugin_dir = value();
         else if (arg == "--store") o.store = value();
+        else if (arg == "--durable") o.durable = true;
         else if (arg == "-h" || arg == "--help") usage("prints figures; no options are required");
         else if (!arg.empty() && arg[0] != '-') o.runs = count_arg(arg);
         else usage("unknown option " + std::string(arg));
@@ -419,7 +423,7 @@ int main(int argc, char** argv) {
 
     std::printf("agenthost pipeline_bench: %d agent hops per run (fixture-echo-strict, schemas on), %u cores\n",
                 kHops, std::thread::hardware_concurrency());
-    if (options.store.empty()) std::printf("  runs: in memory (no --store)\n");
+    if (options.store.empty()) std::printf("  runs: recorded in memory (no --store)\n");
     else std::printf("  runs: recorded in the SQLite store %s (one append per step)\n", options.store.c_str());
 #ifdef NDEBUG
     std::printf("  build: optimised (NDEBUG)\n");
@@ -448,5 +452,28 @@ int main(int argc, char** argv) {
                                   : "(≈ " + fixed(wall_for_100k, 2) + " s per 100,000 runs)");
     print_row("peak RSS", fixed(static_cast<double>(peak_rss_kib()) / 1024.0, 1) + " MiB");
     print_row("threads in the process", std::to_string(threads), "host pool + timer + main");
+    if (options.durable) {
+        // The same runs with every step checkpointed to a SQLite file (WAL), in a host of their own.
+        agenthost::HostOptions durable_options = host_options;
+        durable_options.store = temp.path / "durable.db";
+        agenthost::Host durable_host(durable_options);
+        auto durable_loaded = durable_host.load(config_file);
+        auto durable_workflow = std::get<std::shared_ptr<const agenthost::Workflow>>(durable_loaded);
+        Driver durable_driver(durable_host, durable_workflow);
+        durable_driver.measure(std::min<std::size_t>(serial_runs, 1000), 1);  // warm-up
+        const HostFigures durable_serial = durable_driver.measure(serial_runs, 1);
+        const HostFigures durable_wide = durable_driver.measure(options.runs, options.concurrency);
+        const auto per_second = [](const HostFigures& f) { return static_cast<double>(f.runs * kHops) / f.seconds; };
+        const double serial_share = per_second(durable_serial) / per_second(serial);
+        const double wide_share = per_second(durable_wide) / per_second(wide);
+        std::printf("\n  durable checkpoints: the same pipeline, every step committed to SQLite (WAL) before the next\n");
+        print_row("durable hops per second, concurrency 1", fixed(per_second(durable_serial), 0),
+                  "(" + fixed(100.0 * serial_share, 1) + "% of in memory)");
+        print_row(("durable hops per second, concurrency " + std::to_string(options.concurrency)).c_str(),
+                  fixed(per_second(durable_wide), 0),
+                  "(" + fixed(100.0 * wide_share, 1) + "% of in memory) " + verdict(wide_share >= 0.5));
+        print_row(("durable CPU µs per hop, concurrency " + std::to_string(options.concurrency)).c_str(),
+                  fixed(durable_wide.cpu * 1e6 / static_cast<double>(durable_wide.runs * kHops), 2), "all threads");
+    }
     return 0;
 }
