@@ -128,6 +128,40 @@ void print_step(std::ostream& out, const RunEvent& event) {
     out << '\n';
 }
 
+// What one event says, in a few words, for the events list.
+std::string summary(const RunEvent& event) {
+    const json::object* p = event.payload.if_object();
+    if (p == nullptr) return {};
+    const auto text = [&](std::string_view key) -> std::string {
+        const json::value* v = p->if_contains(key);
+        return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+    };
+    if (event.kind == "waiting") return text("question");
+    if (event.kind == event_kind::decision) {
+        std::string s = text("decision");
+        if (!text("by").empty()) s += " by " + text("by");
+        if (!text("note").empty()) s += ": " + text("note");
+        return s;
+    }
+    if (event.kind == "resumed") return "at " + text("at_step");
+    if (event.kind == event_kind::usage) {
+        std::ostringstream s;
+        if (const json::value* t = p->if_contains("tokens"); t && t->is_number()) s << t->to_number<uint64_t>() << " tokens";
+        if (const json::value* c = p->if_contains("cost_usd"); c && c->is_number()) s << ", " << dollars(c->to_number<double>());
+        return s.str();
+    }
+    if (event.kind == event_kind::run_finished) {
+        const json::value* ok = p->if_contains("ok");
+        return ok && ok->is_bool() && ok->get_bool() ? "ok" : "failed";
+    }
+    if (event.kind == event_kind::output || event.kind == "step_failed") {
+        std::string s = text("detail");
+        if (!text("next").empty()) s += (s.empty() ? "-> " : "  -> ") + text("next");
+        return s;
+    }
+    return {};
+}
+
 int show(const Invocation& inv) {
     auto store = open_store(inv);
     if (!store) return exit_failure;
@@ -174,7 +208,20 @@ int show(const Invocation& inv) {
     for (const RunEvent& event : stored.events) {
         if (event.kind == event_kind::output || event.kind == "step_failed") print_step(inv.out, event);
     }
+    inv.out << "events:\n";
+    const RunEvent* open_question = nullptr;
+    for (const RunEvent& event : stored.events) {
+        inv.out << "  " << std::right << std::setw(4) << event.seq << "  " << iso_time(event.at) << "  " << std::left
+                << std::setw(12) << event.kind << ' ' << std::setw(14) << event.step << summary(event) << '\n';
+        if (event.kind == "waiting") open_question = &event;
+        else if (event.kind == event_kind::decision || event.kind == event_kind::output) open_question = nullptr;
+    }
     inv.out << "state:\n" << pretty_json(stored.state) << '\n';
+    if (r.status == RunStatus::waiting && open_question != nullptr) {
+        const std::string store_file = cli_store_path(inv).value_or("");
+        inv.out << "waits for a decision at step " << open_question->step << "; decide with:\n  agenthost approve " << r.id
+                << " --store " << store_file << " --decision approve|reject|edit [--patch FILE] [--note TEXT]\n";
+    }
     return exit_ok;
 }
 
