@@ -33,6 +33,7 @@ json::object ApprovalDecision::to_json() const {
     json::object o{{"decision", to_string(decision)}, {"note", note}};
     if (!patch.is_null()) o["patch"] = patch;
     if (!by.empty()) o["by"] = by;
+    if (timed_out) o["timed_out"] = true;
     return o;
 }
 
@@ -46,6 +47,7 @@ Result<ApprovalDecision> ApprovalDecision::from_json(const json::value& value) {
     if (const json::value* n = o->if_contains("note"); n && n->is_string()) out.note = n->get_string();
     if (const json::value* p = o->if_contains("patch")) out.patch = *p;
     if (const json::value* b = o->if_contains("by"); b && b->is_string()) out.by = b->get_string();
+    if (const json::value* t = o->if_contains("timed_out"); t && t->is_bool()) out.timed_out = t->get_bool();
     return out;
 }
 
@@ -87,13 +89,13 @@ std::optional<StoreTime> timeout_at(const json::object& waiting) {
 }
 
 Result<json::object> apply_decision(const ApprovalStep& step, const JsonSchema* schema, const json::object& state,
-                                    const ApprovalDecision& decision, bool timed_out, StoreTime at) {
+                                    const ApprovalDecision& decision, StoreTime at) {
     const std::string name(to_string(decision.decision));
     if (!step.allows(decision.decision))
         return Error{"decision", "this approval does not allow " + name, "decide one of: " + allowed(step), "/decision"};
     if (decision.decision != Decision::edit && !decision.patch.is_null())
         return Error{"decision", "a patch goes with the decision edit, not " + name, "use --decision edit", "/patch"};
-    json::object written{{"decision", name}, {"note", decision.note}, {"decided_at", iso_utc(at)}, {"timed_out", timed_out}};
+    json::object written{{"decision", name}, {"note", decision.note}, {"decided_at", iso_utc(at)}, {"timed_out", decision.timed_out}};
     if (!decision.by.empty()) written["by"] = decision.by;
     if (step.edits.empty()) return written;
 

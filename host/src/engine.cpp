@@ -669,13 +669,11 @@ void park_run(const std::shared_ptr<Run>& run, const ApprovalStep& step, StepCon
 void run_approval_step(const std::shared_ptr<Run>& run, const Workflow::Step& step, const ApprovalStep& body,
                        StepContext ctx) {
     std::optional<ApprovalDecision> decision;
-    bool timed_out = false;
     std::optional<boost::json::object> escalation;
     {
         std::lock_guard lock(run->mutex);
         decision = std::move(run->decision);
         run->decision.reset();
-        timed_out = run->decision_timed_out;
         escalation = run->escalation;
     }
     if (!decision) {
@@ -689,7 +687,7 @@ void run_approval_step(const std::shared_ptr<Run>& run, const Workflow::Step& st
     Result<boost::json::object> written = Error{};
     {
         std::lock_guard lock(run->mutex);
-        written = apply_decision(body, step.edit_schema.get(), run->state.as_object(), *decision, timed_out, StoreClock::now());
+        written = apply_decision(body, step.edit_schema.get(), run->state.as_object(), *decision, StoreClock::now());
     }
     if (!written) {
         // Checked when the decision was taken in; only a changed schema or state gets here.
@@ -699,7 +697,7 @@ void run_approval_step(const std::shared_ptr<Run>& run, const Workflow::Step& st
     }
     if (escalation) written->emplace("escalation", *escalation);
     const Decision d = decision->decision;
-    record.detail = std::string(to_string(d)) + (timed_out ? " (the timeout's default)" : "") +
+    record.detail = std::string(to_string(d)) + (decision->timed_out ? " (the timeout's default)" : "") +
                     (decision->note.empty() ? "" : ": " + decision->note);
     {
         std::lock_guard lock(run->mutex);
@@ -949,6 +947,8 @@ Result<std::monostate> Engine::resume(std::shared_ptr<const Workflow> workflow, 
         ApprovalDecision fallback;
         fallback.decision = d && d->is_string() ? parse_decision(d->get_string()).value_or(Decision::reject) : Decision::reject;
         fallback.note = "no decision before the timeout";
+        fallback.by = "timeout";
+        fallback.timed_out = true;
         point->decision = std::move(fallback);
         timed_out = true;
     }
@@ -964,6 +964,10 @@ Result<std::monostate> Engine::resume(std::shared_ptr<const Workflow> workflow, 
     // Taken up by this engine, unless someone else took it (or decided) since it was read.
     RunUpdate claim;
     claim.run_id = id;
+    // The timeout's decision is logged like a person's, so that it is on record and taken again after a crash.
+    if (timed_out)
+        claim.events.push_back({std::string(event_kind::decision), workflow->steps()[point->next].config->name,
+                                point->decision->to_json()});
     claim.events.push_back({"resumed", "", boost::json::object{{"at_step", workflow->steps()[point->next].config->name},
                                                                 {"step_number", point->steps_taken + 1}}});
     claim.status = RunStatus::running;
@@ -993,7 +997,6 @@ Result<std::monostate> Engine::resume(std::shared_ptr<const Workflow> workflow, 
         return std::nullopt;
     }() : point->escalation;
     run->decision = std::move(point->decision);
-    run->decision_timed_out = timed_out;
     run->stored = true;
     run->workflow = std::move(workflow);
     run->done = [engine = impl_.get(), id, done = std::move(done)](RunResult result) {

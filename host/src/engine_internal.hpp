@@ -141,7 +141,6 @@ struct Run : std::enable_shared_from_this<Run> {
     std::optional<boost::json::object> escalation;
     //! Resumed with a decision: for the approval step the run resumes at.
     std::optional<ApprovalDecision> decision;
-    bool decision_timed_out = false;
 
     const Workflow::Step& step(std::size_t i) const { return workflow->steps()[i]; }
     LogTags tags(std::string_view agent = {}, std::string_view step_name = {}) const {

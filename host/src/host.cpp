@@ -242,12 +242,14 @@ Result<std::monostate> Host::decide(const std::string& run_id, const ApprovalDec
     auto index = workflow.value()->step_index(waiting->step);
     const auto* step = index ? std::get_if<ApprovalStep>(&workflow.value()->steps()[*index].config->body) : nullptr;
     if (step == nullptr) return Error{"run " + run_id, "it waits at " + waiting->step + ", which is not an approval step", {}, {}};
-    auto checked = apply_decision(*step, workflow.value()->steps()[*index].edit_schema.get(), stored->state, decision,
-                                  false, StoreClock::now());
+    ApprovalDecision given = decision;
+    given.timed_out = false;  // only a timeout takes a decision that timed out
+    auto checked = apply_decision(*step, workflow.value()->steps()[*index].edit_schema.get(), stored->state, given,
+                                  StoreClock::now());
     if (!checked) return checked.error();
     RunUpdate update;
     update.run_id = run_id;
-    update.events.push_back({std::string(event_kind::decision), waiting->step, decision.to_json()});
+    update.events.push_back({std::string(event_kind::decision), waiting->step, given.to_json()});
     update.expect_last_seq = stored->run.last_seq;  // one decision per question, whoever comes first
     auto appended = impl_->store->append(std::move(update));
     if (!appended) return appended.error();

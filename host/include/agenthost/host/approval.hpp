@@ -24,6 +24,7 @@ struct ApprovalDecision {
     std::string note;
     boost::json::value patch;  //!< edit: an RFC 6902 JSON Patch relative to the step's "edits" value
     std::string by;            //!< who decided, as given; free text
+    bool timed_out = false;    //!< the step's default, taken when its timeout passed
 
     boost::json::object to_json() const;
     static Result<ApprovalDecision> from_json(const boost::json::value& json);
@@ -46,7 +47,7 @@ std::optional<StoreTime> timeout_at(const boost::json::object& waiting);
 //! the edited value breaks `schema`.
 Result<boost::json::object> apply_decision(const ApprovalStep& step, const JsonSchema* schema,
                                            const boost::json::object& state, const ApprovalDecision& decision,
-                                           bool timed_out, StoreTime at);
+                                           StoreTime at);
 
 //! "2026-11-21T11:08:24Z".
 std::string iso_utc(StoreTime time);
