@@ -230,13 +230,19 @@ Result<std::monostate> Host::decide(const std::string& run_id, const ApprovalDec
         return Error{"run " + run_id, "the run is " + std::string(to_string(stored->run.status)) + ", not waiting for a decision", {}, {}};
     // The open question: the last waiting event, with nothing decided after it.
     const RunEvent* waiting = nullptr;
+    bool decided = false;
     for (const RunEvent& e : stored->events) {
-        if (e.kind == "waiting") waiting = &e;
-        else if (e.kind == event_kind::decision && waiting != nullptr)
-            return Error{"run " + run_id, "the run has a decision already; it goes on when it is resumed",
-                         "resume it with 'agenthost resume " + run_id + "'", {}};
+        if (e.kind == "waiting") {
+            waiting = &e;
+            decided = false;
+        } else if (e.kind == event_kind::decision) {
+            decided = true;
+        }
     }
     if (waiting == nullptr) return Error{"run " + run_id, "the run has no open question", {}, {}};
+    if (decided)
+        return Error{"run " + run_id, "the run has a decision already; it goes on when it is resumed",
+                     "resume it with 'agenthost resume " + run_id + "'", {}};
     auto workflow = impl_->workflow_of(stored->run);
     if (!workflow) return workflow.error();
     auto index = workflow.value()->step_index(waiting->step);

@@ -828,22 +828,9 @@ BOOST_AUTO_TEST_CASE(without_a_store_file_runs_wait_and_resume_in_memory) {
     BOOST_TEST(run.state == result.state);
 }
 
-BOOST_AUTO_TEST_SUITE_END()
-
-// Known bugs: disabled, and in a suite of their own, which ctest does not run
-// (an explicit --run_test=engine_approval would enable a disabled case inside
-// it), so that CI stays green. Run them with
-//   engine_tests --run_test=engine_approval_known_bugs
-BOOST_AUTO_TEST_SUITE(engine_approval_known_bugs)
-
-// KNOWN BUG:
-// Host::decide (host/src/host.cpp) looks for "the open question" by walking
-// the events and refuses as soon as it sees a decision event after *any*
-// waiting event, so a run that waits a second time (a second approval step,
-// or the same step again after an on_reject loop) can never be decided:
-// "the run has a decision already", although that decision answered the
-// first question and the run now waits at another step.
-BOOST_AUTO_TEST_CASE(a_second_approval_step_takes_its_own_decision, *boost::unit_test::disabled()) {
+// A run that waits a second time (a second approval step, or the same step
+// again after a loop) takes a decision for its new question.
+BOOST_AUTO_TEST_CASE(a_second_approval_step_takes_its_own_decision) {
     TempDir dir("approval-two");
     TestHost host(stored_options(dir.file("runs.db")));
     const RunResult first = host.run(load_text(host, dir, "two.json", two_approvals_config), parse(R"({"text": "hi"})"));
