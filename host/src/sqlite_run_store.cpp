@@ -360,12 +360,28 @@ public:
         std::lock_guard lock(db_mutex_);
         auto tx = Transaction::begin(db_);
         if (!tx) return tx.error();
-        // Events go with their run: ON DELETE CASCADE.
-        auto q = db_.query("DELETE FROM runs WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_ms < ?1");
+        // A run's events and state go with it. The store deletes them itself:
+        // foreign keys are not enforced on the hot path (see open_sqlite_run_store).
+        auto q = db_.query("DELETE FROM runs WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_ms < ?1 "
+                           "RETURNING key");
         if (!q) return q.error();
         q->bind(1, to_ms(cutoff));
-        if (auto ran = q->run(); !ran) return ran.error();
-        const auto removed = static_cast<std::size_t>(db_.changes());
+        std::vector<int64_t> keys;
+        for (;;) {
+            auto row = q->step();
+            if (!row) return row.error();
+            if (!row.value()) break;
+            keys.push_back(q->int64_at(0));
+        }
+        for (const std::string_view table : {"run_events", "run_state"}) {
+            auto d = db_.query("DELETE FROM " + std::string(table) + " WHERE run_key = ?1");
+            if (!d) return d.error();
+            for (int64_t key : keys) {
+                d->bind(1, key);
+                if (auto ran = d->run(); !ran) return ran.error();
+            }
+        }
+        const std::size_t removed = keys.size();
         if (auto orphans = db_.exec("DELETE FROM configs WHERE sha256 NOT IN (SELECT config_sha256 FROM runs)"); !orphans)
             return orphans.error();
         if (auto committed = tx->commit(); !committed) return committed.error();
@@ -574,34 +590,41 @@ private:
         return Ok{};
     }
 
-    //! One statement claims the sequence numbers and updates the run, when
-    //! the run takes appends (and, with expect_last_seq, has not changed);
-    //! only when it does not is the run read, to say why.
+    //! Reads the run's key and newest sequence number, checks that it takes
+    //! the append, then updates it by key and writes its rows. (No RETURNING:
+    //! SQLite builds a temporary table for every statement that has one.)
     Result<uint64_t> apply(const EncodedUpdate& u, int64_t now) {
         const auto events = static_cast<int64_t>(u.events.size());
         int64_t key = 0;
         int64_t last_seq = 0;
         {
-            auto q = db_.query(
-                "UPDATE runs SET last_seq = last_seq + ?2, updated_ms = ?3, status = coalesce(?4, status), "
-                "tokens = coalesce(?5, tokens), cost_usd = coalesce(?6, cost_usd), error = CASE WHEN ?7 THEN ?8 ELSE error END, "
-                "owner = coalesce(?10, owner) "
-                "WHERE id = ?1 AND status IN ('running', 'waiting') AND (?9 IS NULL OR last_seq = ?9) "
-                "RETURNING key, last_seq");
+            auto q = db_.query("SELECT key, last_seq, status FROM runs WHERE id = ?1");
             if (!q) return q.error();
-            q->bind(1, std::string_view(u.run_id)).bind(2, events).bind(3, now).bind(4, u.status);
+            q->bind(1, std::string_view(u.run_id));
+            auto row = q->step();
+            if (!row) return row.error();
+            if (!row.value()) return unknown_run(u.run_id);
+            key = q->int64_at(0);
+            last_seq = q->int64_at(1);
+            const auto status = parse_run_status(q->text_at(2)).value_or(RunStatus::succeeded);
+            if (is_finished(status)) return finished_run(u.run_id, status);
+            if (u.expect_last_seq && *u.expect_last_seq != static_cast<uint64_t>(last_seq))
+                return changed_run(u.run_id, *u.expect_last_seq, static_cast<uint64_t>(last_seq));
+        }
+        {
+            auto q = db_.query(
+                "UPDATE runs SET last_seq = ?2, updated_ms = ?3, status = coalesce(?4, status), "
+                "tokens = coalesce(?5, tokens), cost_usd = coalesce(?6, cost_usd), error = CASE WHEN ?7 THEN ?8 ELSE error END, "
+                "owner = coalesce(?9, owner) WHERE key = ?1");
+            if (!q) return q.error();
+            q->bind(1, key).bind(2, last_seq + events).bind(3, now).bind(4, u.status);
             if (u.tokens) q->bind(5, *u.tokens); else q->bind_null(5);
             if (u.cost_usd) q->bind(6, *u.cost_usd); else q->bind_null(6);
             q->bind(7, int64_t{u.set_error ? 1 : 0}).bind(8, u.error);
-            if (u.expect_last_seq) q->bind(9, static_cast<int64_t>(*u.expect_last_seq)); else q->bind_null(9);
-            if (u.take_ownership) q->bind(10, std::string_view(owner_.id())); else q->bind_null(10);
-            auto row = q->step();
-            if (!row) return row.error();
-            if (!row.value()) return refused(u);
-            key = q->int64_at(0);
-            last_seq = q->int64_at(1);
-            if (auto done = q->step(); !done) return done.error();  // RETURNING: run to the end before the next statement
+            if (u.take_ownership) q->bind(9, std::string_view(owner_.id())); else q->bind_null(9);
+            if (auto ran = q->run(); !ran) return ran.error();
         }
+        last_seq += events;
         if (!u.events.empty()) {
             auto q = db_.query("INSERT INTO run_events (run_key, seq, kind, step, payload, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
             if (!q) return q.error();
@@ -621,20 +644,6 @@ private:
         }
         if (auto written = write_state(key, u.state_set); !written) return written.error();
         return static_cast<uint64_t>(last_seq);
-    }
-
-    //! Why an append's update matched no run.
-    Error refused(const EncodedUpdate& u) {
-        auto q = db_.query("SELECT last_seq, status FROM runs WHERE id = ?1");
-        if (!q) return q.error();
-        q->bind(1, std::string_view(u.run_id));
-        auto row = q->step();
-        if (!row) return row.error();
-        if (!row.value()) return unknown_run(u.run_id);
-        const auto last_seq = static_cast<uint64_t>(q->int64_at(0));
-        const auto status = parse_run_status(q->text_at(1)).value_or(RunStatus::succeeded);
-        if (is_finished(status)) return finished_run(u.run_id, status);
-        return changed_run(u.run_id, u.expect_last_seq.value_or(0), last_seq);
     }
 
     const SqliteRunStoreOptions options_;
@@ -705,7 +714,13 @@ Result<std::unique_ptr<RunStore>> open_sqlite_run_store(const std::filesystem::p
     if (!db) return db.error();
     // See the top of this file for what NORMAL promises in WAL mode.
     // 32 MiB of page cache: the pages of the runs in flight stay in memory between commits.
-    if (auto set = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+    // Foreign keys stay declared in the schema but are not enforced: every
+    // statement that touched run_events or run_state would pay for a parent
+    // lookup and a statement journal. Only the store writes these tables, and
+    // it writes a run's rows only after finding its key, and deletes them with it.
+    // Statement journals, when one is needed, stay in memory.
+    if (auto set = db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; "
+                            "PRAGMA temp_store = MEMORY; "
                             "PRAGMA cache_size = -32768;");
         !set)
         return set.error();
