@@ -659,6 +659,10 @@ void park_run(const std::shared_ptr<Run>& run, const ApprovalStep& step, StepCon
             }
             engine.log(LogLevel::info, "run waits for a decision at approval step " + step_name(*run, ctx.index),
                        run->tags({}, step_name(*run, ctx.index)));
+            const auto& approval = std::get<ApprovalStep>(run->step(ctx.index).config->body);
+            if (approval.timeout && engine.options.on_approval_due) {
+                engine.scheduler.after(*approval.timeout, [hook = engine.options.on_approval_due, id = run->id] { hook(id); });
+            }
             deliver(run, std::move(result));
         });
     });

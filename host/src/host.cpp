@@ -15,6 +15,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -51,7 +52,8 @@ struct Host::Impl {
             store = make_memory_run_store();
         }
         engine = std::make_unique<Engine>(EngineOptions{options.worker_threads, options.max_output_bytes, tracer.get(),
-                                                        &logger, secrets.get(), store.get()});
+                                                        &logger, secrets.get(), store.get(),
+                                                        [this](const std::string& id) { resume_due(id); }});
         HttpServiceOptions http_options;
         http_options.dispatch = [engine = engine.get()](std::function<void()> work) { engine->post(std::move(work)); };
         http_options.tracer = tracer.get();
@@ -64,6 +66,7 @@ struct Host::Impl {
     // left in flight (requests of calls that timed out) is aborted, its
     // callbacks queued on the pool; then the engine joins the pool, which runs them.
     ~Impl() {
+        stopping = true;  // approval timeouts that fire from now on resume nothing
         engine->drain();
         http->stop();
         engine.reset();
@@ -101,6 +104,26 @@ struct Host::Impl {
     }
 
     LoadResult compile(ConfigResult loaded) const;
+    Result<std::monostate> resume(const std::string& run_id, std::function<void(RunResult)> done);
+
+    std::atomic<bool> stopping{false};
+    // A run this host stored as waiting reached its approval timeout: it goes
+    // on with the default, unless someone decided or took it up meanwhile.
+    void resume_due(const std::string& id) {
+        engine->post([this, id] {
+            if (stopping) return;
+            auto done = [this](RunResult result) {
+                if (options.on_resumed_result) return options.on_resumed_result(std::move(result));
+                logger.log(LogLevel::info, "run " + result.run_id + " went on after its approval timeout and " +
+                                               (result.ok ? "succeeded" : result.waiting ? "waits again" : "failed"),
+                           LogTags{result.run_id, {}, {}});
+            };
+            if (auto resumed = resume(id, std::move(done)); !resumed) {
+                logger.log(LogLevel::debug, "approval timeout of run " + id + ": not resumed: " + resumed.error().to_string(),
+                           LogTags{id, {}, {}});
+            }
+        });
+    }
     Result<std::shared_ptr<const Workflow>> workflow_of(const RunRecord& run) const;
 
     Registry registry_for(const std::vector<std::filesystem::path>& extra) const {
@@ -190,14 +213,18 @@ std::string Host::start(const std::shared_ptr<const Workflow>& workflow, boost::
 RunStore& Host::store() const noexcept { return *impl_->store; }
 
 Result<std::monostate> Host::resume(const std::string& run_id, std::function<void(RunResult)> done) {
-    auto stored = impl_->store->load_run(run_id);
+    return impl_->resume(run_id, std::move(done));
+}
+
+Result<std::monostate> Host::Impl::resume(const std::string& run_id, std::function<void(RunResult)> done) {
+    auto stored = store->load_run(run_id);
     if (!stored) return stored.error();
     if (is_finished(stored->run.status))
         return Error{"run " + run_id, "the run has finished (" + std::string(to_string(stored->run.status)) + ")",
                      "see it with 'agenthost runs show " + run_id + "'", {}};
-    auto workflow = impl_->workflow_of(stored->run);
+    auto workflow = workflow_of(stored->run);
     if (!workflow) return workflow.error();
-    return impl_->engine->resume(std::move(workflow).value(), stored.value(), std::move(done));
+    return engine->resume(std::move(workflow).value(), stored.value(), std::move(done));
 }
 
 ResumeReport Host::resume_unfinished(const std::function<void(RunResult)>& done,

@@ -85,7 +85,7 @@ constexpr const char* plain_config = R"json({
   }
 })json";
 
-// A timeout of 1 ms; DEFAULT is replaced by the default decision.
+// TIMEOUT is replaced by the timeout in ms, DEFAULT by the default decision.
 constexpr const char* timeout_config = R"json({
   "name": "engine-approval-timeout",
   "agents": {"echo": {"plugin": "fixture-echo"}},
@@ -93,7 +93,7 @@ constexpr const char* timeout_config = R"json({
   "steps": {
     "draft": {"kind": "agent", "agent": "echo", "reads": {"text": "/input/text"}, "next": "check"},
     "check": {"kind": "approval", "question": "Send it?", "edits": "/draft",
-              "timeout_ms": 1, "default": "DEFAULT", "next": "send", "on_reject": "dropped"},
+              "timeout_ms": TIMEOUT, "default": "DEFAULT", "next": "send", "on_reject": "dropped"},
     "send": {"kind": "agent", "agent": "echo", "reads": {"text": "/check/value/text"}, "next": "done"},
     "done": {"kind": "end", "result": "/send"},
     "dropped": {"kind": "end", "result": "/check"}
@@ -575,10 +575,15 @@ BOOST_AUTO_TEST_CASE(resume_unfinished_takes_up_the_decided_run_and_leaves_the_u
     BOOST_TEST(to_string(stored_run(host, undecided.run_id).run.status) == "waiting");
 }
 
-BOOST_AUTO_TEST_CASE(after_the_timeout_the_default_approve_applies_on_resume) {
+std::string timeout_workflow(std::string_view timeout_ms, std::string_view default_decision) {
+    return replaced(replaced(timeout_config, "TIMEOUT", timeout_ms), "DEFAULT", default_decision);
+}
+
+BOOST_AUTO_TEST_CASE(after_the_timeout_the_default_approve_applies_when_a_later_host_resumes) {
     TempDir dir("approval-timeout-approve");
     const fs::path store = dir.file("runs.db");
-    const fs::path config = dir.write("timeout.json", replaced(timeout_config, "DEFAULT", "approve"));
+    // Long enough for the first host to be gone before it passes: it has no say in the run then.
+    const fs::path config = dir.write("timeout.json", timeout_workflow("300", "approve"));
     RunResult waiting;
     {
         TestHost first(stored_options(store));
@@ -601,24 +606,53 @@ BOOST_AUTO_TEST_CASE(after_the_timeout_the_default_approve_applies_on_resume) {
     check_written(result.state.at("check"), "approve", "no decision before the timeout", true);
     BOOST_TEST(result.state.at("check").at("value") == parse(R"({"text": "hi"})"));
     BOOST_TEST(result.output == parse(R"({"text": "hi"})"));
-    BOOST_TEST(to_string(stored_run(host, waiting.run_id).run.status) == "succeeded");
+    const StoredRun run = stored_run(host, waiting.run_id);
+    BOOST_TEST(to_string(run.run.status) == "succeeded");
+    // The default is on record as a decision, taken by the timeout.
+    const RunEvent& decided = event_of(run, "decision", "check");
+    BOOST_TEST(decided.payload.at("by") == "timeout");
+    BOOST_TEST(decided.payload.at("timed_out") == true);
 }
 
-BOOST_AUTO_TEST_CASE(after_the_timeout_the_default_reject_applies_on_resume) {
+BOOST_AUTO_TEST_CASE(a_host_that_stays_up_applies_the_timeouts_default_reject_itself) {
     TempDir dir("approval-timeout-reject");
-    TestHost host(stored_options(dir.file("runs.db")));
-    const RunResult waiting =
-        host.run(load_text(host, dir, "timeout.json", replaced(timeout_config, "DEFAULT", "reject")), parse(R"({"text": "hi"})"));
+    std::promise<RunResult> promise;
+    auto future = promise.get_future();
+    HostOptions options = stored_options(dir.file("runs.db"));
+    options.on_resumed_result = [&promise](RunResult r) { promise.set_value(std::move(r)); };
+    TestHost host(std::move(options));
+    const RunResult waiting = host.run(load_text(host, dir, "timeout.json", timeout_workflow("1", "reject")),
+                                       parse(R"({"text": "hi"})"));
     require_waiting(waiting, "check");
     BOOST_TEST(waiting.approval.at("default") == "reject");
-    let_timeout_pass(waiting);
 
-    const RunResult result = resume(host, waiting.run_id);
+    // Nobody resumes it: the host does, when the timeout passes.
+    const RunResult result = host.wait(future);
     ENGINE_REQUIRE_OK(result);
+    BOOST_TEST(result.run_id == waiting.run_id);
     BOOST_TEST(route(result) == names({"draft", "check", "dropped"}), boost::test_tools::per_element());
     check_written(result.state.at("check"), "reject", "no decision before the timeout", true);
     BOOST_TEST(!result.state.contains("send"));
     BOOST_TEST(result.output == result.state.at("check"));
+}
+
+BOOST_AUTO_TEST_CASE(a_decision_given_before_the_timeout_wins_over_the_default) {
+    TempDir dir("approval-timeout-decided");
+    std::promise<RunResult> promise;
+    auto future = promise.get_future();
+    HostOptions options = stored_options(dir.file("runs.db"));
+    options.on_resumed_result = [&promise](RunResult r) { promise.set_value(std::move(r)); };
+    TestHost host(std::move(options));
+    const RunResult waiting = host.run(load_text(host, dir, "timeout.json", timeout_workflow("300", "reject")),
+                                       parse(R"({"text": "hi"})"));
+    require_waiting(waiting, "check");
+    decide(host, waiting.run_id, decision(Decision::approve, "in time"));
+
+    // The host takes the run up when the timeout passes, with the decision it found.
+    const RunResult result = host.wait(future);
+    ENGINE_REQUIRE_OK(result);
+    BOOST_TEST(route(result) == names({"draft", "check", "send", "done"}), boost::test_tools::per_element());
+    check_written(result.state.at("check"), "approve", "in time", false);
 }
 
 BOOST_AUTO_TEST_CASE(a_low_confidence_escalates_and_approve_goes_on_at_the_escalating_steps_next) {

@@ -47,6 +47,11 @@ struct HostOptions {
     //! step by step, and survives the process. Empty: runs are recorded in
     //! memory, so that approvals work within the process, but nothing survives it.
     std::filesystem::path store;
+    //! The results of runs this host resumes on its own: a run it stored as
+    //! waiting whose approval timeout passes while the host is up goes on with
+    //! the step's default decision, and ends here. Called on a worker thread.
+    //! None: the outcome is logged.
+    std::function<void(RunResult)> on_resumed_result;
 };
 
 //! What Host::resume_unfinished did with each unfinished run it found.

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace agenthost {
 
@@ -35,6 +36,10 @@ struct EngineOptions {
     //! next step waits for, and its final status. Must outlive the engine.
     //! None: nothing is recorded, at no cost.
     RunStore* store = nullptr;
+    //! Called, on the scheduler's thread, when a run that this engine stored
+    //! as waiting reaches its approval step's timeout; it must be quick (hand
+    //! the resume to the pool). None: timeouts apply when the run is resumed.
+    std::function<void(const std::string& run_id)> on_approval_due;
 };
 
 class Engine {
