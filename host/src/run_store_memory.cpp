@@ -39,10 +39,10 @@ public:
         entry.record.updated = entry.record.created;
         entry.state = run.state;
         std::lock_guard lock(mutex_);
-        if (!run.config_text.empty())
-            configs_.try_emplace(run.config_sha256, StoredConfig{run.config_sha256, run.config_file, run.config_text});
         if (!runs_.try_emplace(run.id, std::move(entry)).second)
             return Error{"run " + run.id, "a run with this id is already stored", "give each run a fresh trace id", {}};
+        if (!run.config_text.empty())
+            configs_.try_emplace(run.config_sha256, StoredConfig{run.config_sha256, run.config_file, run.config_text});
         return std::monostate{};
     }
 
@@ -99,6 +99,8 @@ public:
         const auto removed = static_cast<std::size_t>(std::erase_if(runs_, [&](const auto& entry) {
             return is_finished(entry.second.record.status) && entry.second.record.updated < limit;
         }));
+        // The ids of pruned runs leave the eviction order too: an id used again is another run.
+        std::erase_if(finished_, [&](const std::string& id) { return !runs_.contains(id); });
         std::erase_if(configs_, [&](const auto& config) {
             return std::none_of(runs_.begin(), runs_.end(),
                                 [&](const auto& run) { return run.second.record.config_sha256 == config.first; });

@@ -130,7 +130,8 @@ CREATE TABLE run_state (
 ) WITHOUT ROWID;
 INSERT INTO run_state
   SELECT r.key, j.key, CASE j.type WHEN 'text' THEN json_quote(j.value) WHEN 'true' THEN 'true'
-                                    WHEN 'false' THEN 'false' WHEN 'null' THEN 'null' ELSE j.value END
+                                    WHEN 'false' THEN 'false' WHEN 'null' THEN 'null'
+                                    WHEN 'real' THEN printf('%!.17g', j.value) ELSE j.value END
   FROM runs old JOIN runs_v4 r ON r.id = old.id, json_each(old.state) j;
 DROP TABLE events;
 DROP TABLE runs;
@@ -736,6 +737,9 @@ Result<std::unique_ptr<RunStore>> open_sqlite_run_store(const std::filesystem::p
     if (auto migrated = migrate(db.value()); !migrated) return migrated.error();
     auto checkpoint_db = Db::open(file, options.busy_timeout);
     if (!checkpoint_db) return checkpoint_db.error();
+    // A connection learns that the file is in WAL mode when it first reads it;
+    // until then a checkpoint on it does nothing and says it succeeded.
+    if (auto read = checkpoint_db->exec("SELECT count(*) FROM schema_version"); !read) return read.error();
     auto owner = StoreOwner::open(file);
     if (!owner) return owner.error();
     return std::unique_ptr<RunStore>(std::make_unique<SqliteRunStore>(

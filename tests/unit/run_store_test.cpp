@@ -4,8 +4,7 @@
 // way against the in-memory store and the SQLite store; what only the memory
 // store does (keeping the last finished runs); and what only a file can show:
 // reopening, schema migrations from every older version, checkpoints, and
-// group-commit throughput. Known bugs are shown by disabled tests in the
-// run_store_known_bugs suite at the end.
+// group-commit throughput.
 #include <agenthost/host/run_store.hpp>
 
 #include <boost/json/parse.hpp>
@@ -1462,19 +1461,9 @@ BOOST_AUTO_TEST_CASE(checkpoints_on_the_stores_own_thread_lose_nothing) {
     check_all(*reopened);
 }
 
-BOOST_AUTO_TEST_SUITE_END()
-
-// Known bugs, each shown by a test that fails until it is fixed. A suite of
-// their own: selecting a suite with --run_test (as ctest does for run_store)
-// runs its disabled tests too. Run them with --run_test=run_store_known_bugs.
-BOOST_AUTO_TEST_SUITE(run_store_known_bugs)
-
-// BUG (sqlite_run_store.cpp, migration 4): a top-level real in a v1-v3 state
-// goes through json_each's SQL REAL and into a TEXT column, and SQLite
-// (3.40) renders a REAL as text with 15 significant digits: 0.1 + 0.2 comes
-// back as 0.3, 1.0 / 3 as 0.333333333333333. (Reals nested in an object or an
-// array keep their text and survive.) Enable once the migration keeps every digit.
-BOOST_AUTO_TEST_CASE(a_migrated_top_level_real_keeps_every_digit, *boost::unit_test::disabled()) {
+// Migration 4 moves each top-level state value into a row of its own; a real
+// keeps every digit on the way (SQLite would render a REAL with 15).
+BOOST_AUTO_TEST_CASE(a_migrated_top_level_real_keeps_every_digit) {
     TempDir dir;
     const fs::path file = dir.file("runs.db");
     StoredRun run = run_store::old_runs()[2];  // "idle", written as an old agenthost did
@@ -1489,12 +1478,8 @@ BOOST_AUTO_TEST_CASE(a_migrated_top_level_real_keeps_every_digit, *boost::unit_t
     BOOST_TEST(migrated.state == run.state);
 }
 
-// BUG (run_store_memory.cpp, MemoryRunStore::create_run): the config is put
-// in configs_ before the run's id is checked, so a create refused because the
-// id is taken still stores its config, and load_config finds a config no run
-// started under. The SQLite store stores nothing of a refused create. Enable
-// once the memory store checks the id first.
-BOOST_AUTO_TEST_CASE(a_refused_create_stores_no_config, *boost::unit_test::disabled()) {
+// A create refused because its id is taken stores nothing, its config neither.
+BOOST_AUTO_TEST_CASE(a_refused_create_stores_no_config) {
     for_each_store([](RunStore& store) {
         create(store, new_run("r"));
         NewRun again = new_run("r");
@@ -1508,12 +1493,9 @@ BOOST_AUTO_TEST_CASE(a_refused_create_stores_no_config, *boost::unit_test::disab
     });
 }
 
-// BUG (run_store_memory.cpp): prune erases finished runs from runs_ but not
-// their ids from finished_. When a pruned run's id is used again for a new run,
-// the old id's turn in finished_ later erases the new run, though it has not
-// finished: "every unfinished run is kept" does not hold. Enable once prune
-// (or create) keeps finished_ in step with runs_.
-BOOST_AUTO_TEST_CASE(a_pruned_runs_id_used_again_is_kept_while_unfinished, *boost::unit_test::disabled()) {
+// The memory store forgets only finished runs: a pruned run's id used again
+// names a new run, which the old one's place among the finished never evicts.
+BOOST_AUTO_TEST_CASE(a_pruned_runs_id_used_again_is_kept_while_unfinished) {
     auto store = make_memory_run_store(1);
     create(*store, new_run("x"));
     BOOST_TEST(store->set_status("x", RunStatus::succeeded).ok());
@@ -1526,18 +1508,10 @@ BOOST_AUTO_TEST_CASE(a_pruned_runs_id_used_again_is_kept_while_unfinished, *boos
     BOOST_TEST((x.value().run.status == RunStatus::running));
 }
 
-// BUG (sqlite_run_store.cpp, open_sqlite_run_store / checkpoint_loop): the
-// checkpointer's connection is opened and never reads the file, so SQLite has
-// not yet seen that the file is in WAL mode, and sqlite3_wal_checkpoint_v2 on
-// it returns SQLITE_OK having done nothing (Db::checkpoint takes that for
-// success). The writer's own automatic checkpoints are off (its WAL hook
-// replaces them), so while a store is open its write-ahead log only grows:
-// nothing reaches the database file until the store is closed. Enable once
-// the checkpoint connection has read the file (e.g. one query after opening).
-// Appends go on, at most `more` of them, until the database file grows: a
-// checkpoint that works is asked for at every one of those commits.
-BOOST_AUTO_TEST_CASE(the_checkpointer_copies_the_log_into_the_database_file_while_the_store_is_open,
-                     *boost::unit_test::disabled()) {
+// The checkpointer copies the write-ahead log into the database file while
+// the store is open. Appends go on, at most `more` of them, until the
+// database file grows: a checkpoint is asked for at every one of those commits.
+BOOST_AUTO_TEST_CASE(the_checkpointer_copies_the_log_into_the_database_file_while_the_store_is_open) {
     TempDir dir;
     const fs::path file = dir.file("runs.db");
     auto store = open_file(file);
