@@ -61,6 +61,7 @@ json::object waiting_payload(const ApprovalStep& step, const std::string& name, 
     json::object shows;
     for (const InputBinding& b : step.shows) {
         const json::value* v = find(b.pointer);
+        for (std::size_t i = 0; v == nullptr && i < b.otherwise.size(); ++i) v = find(b.otherwise[i]);
         shows[b.field] = v ? *v : json::value();
     }
     json::array decisions;

@@ -264,7 +264,15 @@ private:
                         name_hint(tokens.front(), keys, "state keys"));
         };
         const auto check_all = [&](const std::vector<InputBinding>& reads, const std::string& at) {
-            for (const InputBinding& b : reads) check(b.pointer, member(at, b.field));
+            for (const InputBinding& b : reads) {
+                if (b.otherwise.empty()) {
+                    check(b.pointer, member(at, b.field));
+                    continue;
+                }
+                check(b.pointer, member(at, b.field) + "/0");
+                for (std::size_t i = 0; i < b.otherwise.size(); ++i)
+                    check(b.otherwise[i], member(at, b.field) + "/" + std::to_string(i + 1));
+            }
         };
         for (const StepConfig& step : config_.steps) {
             const std::string& at = step.pointer;

@@ -63,9 +63,20 @@ const json::array* array_at(const json::object& o, std::string_view key) {
 
 std::vector<InputBinding> bindings_of(const json::object& o, std::string_view key) {
     std::vector<InputBinding> out;
-    if (const json::object* reads = object_at(o, key))
-        for (const auto& [field, pointer] : *reads)
-            if (pointer.is_string()) out.push_back({std::string(field), std::string(pointer.get_string())});
+    if (const json::object* reads = object_at(o, key)) {
+        for (const auto& [field, pointer] : *reads) {
+            if (pointer.is_string()) out.push_back({std::string(field), std::string(pointer.get_string()), {}});
+            const json::array* choices = pointer.if_array();
+            if (choices == nullptr || choices->empty()) continue;
+            InputBinding binding{std::string(field), {}, {}};
+            for (const json::value& choice : *choices) {
+                if (!choice.is_string()) continue;
+                if (binding.pointer.empty()) binding.pointer = choice.get_string();
+                else binding.otherwise.emplace_back(choice.get_string());
+            }
+            if (!binding.pointer.empty()) out.push_back(std::move(binding));
+        }
+    }
     return out;
 }
 

@@ -351,7 +351,8 @@ void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord re
 }
 
 // The input an agent receives: {field: state[pointer]} for each of the step's
-// reads. When a pointer names nothing, the run fails and nullopt comes back.
+// reads (the first of a read's pointers that names a value). When none does,
+// the run fails and nullopt comes back.
 std::optional<boost::json::object> build_input(const std::shared_ptr<Run>& run, std::size_t index,
                                                const std::vector<InputBinding>& reads) {
     boost::json::object input;
@@ -361,8 +362,11 @@ std::optional<boost::json::object> build_input(const std::shared_ptr<Run>& run, 
         for (const InputBinding& read : reads) {
             boost::system::error_code ec;
             const boost::json::value* v = run->state.find_pointer(read.pointer, ec);
+            for (std::size_t i = 0; v == nullptr && i < read.otherwise.size(); ++i)
+                v = run->state.find_pointer(read.otherwise[i], ec);
             if (v == nullptr) {
                 missing = read.pointer;
+                for (const std::string& other : read.otherwise) missing += " (or " + other + ")";
                 break;
             }
             input[read.field] = *v;

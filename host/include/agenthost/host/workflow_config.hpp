@@ -61,6 +61,9 @@ struct AgentConfig {
 struct InputBinding {
     std::string field;
     std::string pointer;  //!< into run state, e.g. "/input/body" or "/triage/category"
+    //! Read, in order, when `pointer` names nothing: "reads": {"items":
+    //! ["/checked/value", "/extract/action_items"]} takes the first that exists.
+    std::vector<std::string> otherwise;
 };
 
 struct AgentStep {
