@@ -339,11 +339,15 @@ void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord re
         run->records.push_back(std::move(record));
     }
     redact_update(*run->engine, update);
-    run->engine->options.store->append_async(
-        std::move(update), [run, index, next = *next](Result<uint64_t> appended) mutable {
-            // Possibly on the store's thread: the run goes on on the pool (moved
-            // there, so that nothing of it is released on the store's thread).
+    RunStore& store = *run->engine->options.store;
+    const bool inline_store = store.answers_inline();
+    store.append_async(
+        std::move(update), [run, index, next = *next, inline_store](Result<uint64_t> appended) mutable {
+            // On the store's own thread, the run goes on on the pool (moved there,
+            // so that nothing of it is released on the store's thread); a store
+            // that answers on this thread lets it go on here, as without a store.
             Engine::Impl& engine = *run->engine;
+            if (appended && inline_store) return run_step(run, next);
             if (appended) return engine.post([run = std::move(run), next] { run_step(run, next); });
             RunError error = store_error(step_name(*run, index), appended.error());
             engine.post([run = std::move(run), error = std::move(error)]() mutable { fail_run(run, std::move(error)); });

@@ -46,6 +46,8 @@ public:
         return std::monostate{};
     }
 
+    bool answers_inline() const noexcept override { return true; }
+
     void append_async(RunUpdate update, AppendDone done) override {
         done(apply(std::move(update)));
     }

@@ -31,6 +31,7 @@
 #include <limits>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 
 namespace agenthost {
@@ -516,11 +517,14 @@ private:
                 }
             }
             if (all_ok) {
-                if (auto committed = tx->commit(); !committed)
+                if (auto committed = tx->commit(); !committed) {
+                    running_.clear();  // nothing of the batch happened
                     for (auto& r : results) r = committed.error();
+                }
                 return;
             }
         }  // rolled back
+        running_.clear();  // what the batch changed in it did not happen
         results.clear();
         auto tx = Transaction::begin(db_);
         if (!tx) {
@@ -538,12 +542,15 @@ private:
                 any_ok = true;
             } else {
                 (void)run_prepared("ROLLBACK TO append_one");
+                running_.erase(std::holds_alternative<EncodedUpdate>(p.work) ? std::get<EncodedUpdate>(p.work).run_id
+                                                                             : std::get<EncodedCreate>(p.work).id);
             }
             (void)run_prepared("RELEASE append_one");
             results.push_back(std::move(applied));
         }
         if (!any_ok) return;  // nothing to make durable
         if (auto committed = tx->commit(); !committed) {
+            running_.clear();
             for (auto& r : results)
                 if (r) r = committed.error();
         }
@@ -568,6 +575,7 @@ private:
         if (db_.changes() == 0)
             return Error{"run " + run.id, "a run with this id is already stored", "give each run a fresh trace id", {}};
         const int64_t key = db_.last_insert_rowid();
+        running_[run.id] = RunCursor{key, 0};
         if (auto written = write_state(key, run.state); !written) return written.error();
         if (!run.config_text.empty()) {
             auto c = db_.query("INSERT INTO configs (sha256, file, text) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING");
@@ -598,7 +606,13 @@ private:
         const auto events = static_cast<int64_t>(u.events.size());
         int64_t key = 0;
         int64_t last_seq = 0;
-        {
+        RunStatus status = RunStatus::running;
+        if (auto cached = running_.find(u.run_id); cached != running_.end()) {
+            key = cached->second.key;
+            last_seq = cached->second.last_seq;
+            if (u.expect_last_seq && *u.expect_last_seq != static_cast<uint64_t>(last_seq))
+                return changed_run(u.run_id, *u.expect_last_seq, static_cast<uint64_t>(last_seq));
+        } else {
             auto q = db_.query("SELECT key, last_seq, status FROM runs WHERE id = ?1");
             if (!q) return q.error();
             q->bind(1, std::string_view(u.run_id));
@@ -607,7 +621,7 @@ private:
             if (!row.value()) return unknown_run(u.run_id);
             key = q->int64_at(0);
             last_seq = q->int64_at(1);
-            const auto status = parse_run_status(q->text_at(2)).value_or(RunStatus::succeeded);
+            status = parse_run_status(q->text_at(2)).value_or(RunStatus::succeeded);
             if (is_finished(status)) return finished_run(u.run_id, status);
             if (u.expect_last_seq && *u.expect_last_seq != static_cast<uint64_t>(last_seq))
                 return changed_run(u.run_id, *u.expect_last_seq, static_cast<uint64_t>(last_seq));
@@ -644,11 +658,26 @@ private:
             if (auto written = write_state(key, *u.state); !written) return written.error();
         }
         if (auto written = write_state(key, u.state_set); !written) return written.error();
+        // A running run this store created or took up has no other writer
+        // (another host does not take up a run whose owner is alive): its key
+        // and newest sequence number can be kept here instead of read back.
+        const RunStatus now_status = u.status ? parse_run_status(*u.status).value_or(status) : status;
+        if (now_status == RunStatus::running && (u.take_ownership || running_.contains(u.run_id)))
+            running_[u.run_id] = RunCursor{key, last_seq};
+        else
+            running_.erase(u.run_id);
         return static_cast<uint64_t>(last_seq);
     }
 
     const SqliteRunStoreOptions options_;
     StoreOwner owner_;
+
+    struct RunCursor {
+        int64_t key;
+        int64_t last_seq;
+    };
+    //! Running runs this store created or took up, by id: the writer's, under db_mutex_.
+    std::unordered_map<std::string, RunCursor> running_;
 
     std::mutex db_mutex_;
     Db db_;
@@ -659,7 +688,7 @@ private:
     bool stopping_ = false;
 
     // SQLite's own automatic checkpoints start at 1000 pages (4 MB) too.
-    static constexpr int checkpoint_pages = 1000;
+    static constexpr int checkpoint_pages = 8000;
     Db checkpoint_db_;  //!< used by the checkpointer alone
     std::mutex checkpoint_mutex_;
     std::condition_variable checkpoint_wanted_;

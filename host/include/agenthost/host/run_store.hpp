@@ -176,6 +176,11 @@ public:
     //! it must be quick and must not wait on another append of the same store.
     virtual void append_async(RunUpdate update, AppendDone done) = 0;
 
+    //! Whether append_async and create_run_async always answer before they
+    //! return, on the caller's thread (the memory store): a caller may then go
+    //! on from within the callback.
+    virtual bool answers_inline() const noexcept { return false; }
+
     //! Every stored field of the run, its state and its whole event log.
     virtual Result<StoredRun> load_run(std::string_view run_id) = 0;
 
