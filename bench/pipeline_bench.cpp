@@ -10,11 +10,13 @@
 //
 //   pipeline_bench [RUNS] [--runs N] [--serial-runs N] [--floor-runs N]
 //                  [--concurrency N] [--workers N] [--plugin-dir DIR] [--store FILE] [--durable]
+//                  [--no-record]
 //
 // Runs are recorded in the host's in-memory run store. --store records them
 // in a SQLite run store instead (HostOptions::store). --durable measures both
 // in one go: in memory, then again with a SQLite store (WAL) in a temporary
 // folder, and prints the durable hops per second as a share of in-memory ones.
+// --no-record records nothing (HostOptions::record_in_memory = false).
 // RUNS (default 100000) is the number of runs at concurrency 256; the serial
 // (concurrency 1) and floor measurements default to min(RUNS, 20000) and
 // min(RUNS, 50000). `pipeline_bench 200` is a smoke run. Build in Release for
@@ -75,12 +77,13 @@ struct Options {
     fs::path plugin_dir = AGENTHOST_BENCH_PLUGIN_DIR;
     fs::path store;  // HostOptions::store; empty: runs are recorded in memory
     bool durable = false;  // also measure with a SQLite store in the temporary folder, and compare
+    bool record = true;    // HostOptions::record_in_memory
 };
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "pipeline_bench: " << problem << "\n"
               << "usage: pipeline_bench [RUNS] [--runs N] [--serial-runs N] [--floor-runs N] [--concurrency N]"
-                 " [--workers N] [--plugin-dir DIR] [--store FILE] [--durable]\n";
+                 " [--workers N] [--plugin-dir DIR] [--store FILE] [--durable] [--no-record]\n";
     std::exit(2);
 }
 
@@ -110,6 +113,7 @@ Options parse_options(int argc, char** argv) {
         else if (arg == "--plugin-dir") o.plugin_dir = value();
         else if (arg == "--store") o.store = value();
         else if (arg == "--durable") o.durable = true;
+        else if (arg == "--no-record") o.record = false;
         else if (arg == "-h" || arg == "--help") usage("prints figures; no options are required");
         else if (!arg.empty() && arg[0] != '-') o.runs = count_arg(arg);
         else usage("unknown option " + std::string(arg));
@@ -383,6 +387,7 @@ int main(int argc, char** argv) {
     agenthost::HostOptions host_options;
     host_options.worker_threads = options.workers;
     host_options.store = options.store;
+    host_options.record_in_memory = options.record;
     agenthost::Host host(host_options);
     auto loaded = host.load(config_file);
     if (auto* issues = std::get_if<agenthost::ConfigIssues>(&loaded)) {
@@ -423,7 +428,7 @@ int main(int argc, char** argv) {
 
     std::printf("agenthost pipeline_bench: %d agent hops per run (fixture-echo-strict, schemas on), %u cores\n",
                 kHops, std::thread::hardware_concurrency());
-    if (options.store.empty()) std::printf("  runs: recorded in memory (no --store)\n");
+    if (options.store.empty()) std::printf(options.record ? "  runs: recorded in memory (no --store)\n" : "  runs: not recorded (--no-record)\n");
     else std::printf("  runs: recorded in the SQLite store %s (one append per step)\n", options.store.c_str());
 #ifdef NDEBUG
     std::printf("  build: optimised (NDEBUG)\n");

@@ -51,8 +51,9 @@ struct Host::Impl {
         } else {
             store = make_memory_run_store();
         }
+        RunStore* records = options.store.empty() && !options.record_in_memory ? nullptr : store.get();
         engine = std::make_unique<Engine>(EngineOptions{options.worker_threads, options.max_output_bytes, tracer.get(),
-                                                        &logger, secrets.get(), store.get(),
+                                                        &logger, secrets.get(), records,
                                                         [this](const std::string& id) { resume_due(id); }});
         HttpServiceOptions http_options;
         http_options.dispatch = [engine = engine.get()](std::function<void()> work) { engine->post(std::move(work)); };

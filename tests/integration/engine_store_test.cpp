@@ -187,6 +187,27 @@ BOOST_AUTO_TEST_CASE(concurrent_runs_are_all_recorded) {
     }
 }
 
+// Without a store file, runs are recorded in memory: the host's store has them.
+// record_in_memory = false records nothing.
+BOOST_AUTO_TEST_CASE(without_a_file_runs_are_recorded_in_memory_unless_told_not_to) {
+    {
+        TestHost host;
+        const RunResult result = host.run(host.load("pipeline.json"), parse(R"({"text": "hello", "n": 3})"));
+        ENGINE_REQUIRE_OK(result);
+        auto loaded = host.host().store().load_run(result.run_id);
+        BOOST_REQUIRE(loaded);
+        BOOST_TEST(to_string(loaded->run.status) == "succeeded");
+        BOOST_TEST(loaded->state == result.state);
+        BOOST_TEST(events_of_kind(loaded.value(), event_kind::output) == route(result), boost::test_tools::per_element());
+    }
+    HostOptions options = host_options();
+    options.record_in_memory = false;
+    TestHost host(options);
+    const RunResult result = host.run(host.load("pipeline.json"), parse(R"({"text": "hello", "n": 3})"));
+    ENGINE_REQUIRE_OK(result);
+    BOOST_TEST(!host.host().store().load_run(result.run_id));
+}
+
 BOOST_AUTO_TEST_CASE(a_store_that_cannot_be_opened_stops_the_host) {
     TempDir dir("unopenable");
     HostOptions options = stored_options(dir.path());  // a folder, not a file

@@ -47,6 +47,10 @@ struct HostOptions {
     //! step by step, and survives the process. Empty: runs are recorded in
     //! memory, so that approvals work within the process, but nothing survives it.
     std::filesystem::path store;
+    //! Without a store file: false records nothing at all, which is the
+    //! fastest a run goes, but a run that reaches an approval step then fails
+    //! (no_store), and nothing can be resumed or decided.
+    bool record_in_memory = true;
     //! The results of runs this host resumes on its own: a run it stored as
     //! waiting whose approval timeout passes while the host is up goes on with
     //! the step's default decision, and ends here. Called on a worker thread.
