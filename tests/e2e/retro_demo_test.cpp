@@ -11,8 +11,9 @@
 // write nothing. A retrospective the rules do not know comes back with a low
 // confidence: it waits at "check-extraction" before anything is drafted, and
 // the drafter is given the action items as the person checked them; with rules
-// of the test's own that draft tickets for it, those wait at
-// "approve-checked" and are filed by "file-checked".
+// of the test's own that draft tickets for it, the run then goes the common way
+// (draft, any-tickets, approve, file): the tickets wait at "approve", which
+// shows the checked items, and are filed by "file".
 //
 // The config is copied into a folder of the test's own, so that its ticket
 // folder (${CONFIG_DIR}/../build/retro-tickets) is there too.
@@ -355,6 +356,7 @@ BOOST_AUTO_TEST_CASE(every_sample_is_decided_by_a_person_and_files_its_expected_
                 continue;
             }
             BOOST_TEST(route(shown).back() == "done");
+            BOOST_TEST(!shown.at("state").as_object().contains("checked"), "a confident extraction is not escalated");
             BOOST_TEST_REQUIRE(tickets.size() == count);
             filed += count;
             std::vector<std::string> owners;  // each once, in order of appearance
@@ -446,8 +448,8 @@ BOOST_AUTO_TEST_CASE(an_extraction_the_model_is_unsure_of_is_checked_by_a_person
 
     const json::object shown = demo.show(id);
     BOOST_TEST(shown.at("status") == "succeeded");
-    const std::vector<std::string> expected_route{"extract",         "check-extraction", "which-items", "draft-checked",
-                                                  "any-checked-tickets", "nothing-to-file", "done-nothing"};
+    const std::vector<std::string> expected_route{"extract",     "check-extraction", "draft",
+                                                  "any-tickets", "nothing-to-file",  "done-nothing"};
     BOOST_TEST(route(shown) == expected_route, boost::test_tools::per_element());
     const json::object& state = shown.at("state").as_object();
     const json::value checked_patch = json::parse(checked_items_patch);
@@ -455,12 +457,15 @@ BOOST_AUTO_TEST_CASE(an_extraction_the_model_is_unsure_of_is_checked_by_a_person
     for (const json::value& op : checked_patch.as_array()) checked_items.as_array().push_back(op.at("value"));
     BOOST_TEST(state.at("checked").at("decision") == "edit");
     BOOST_TEST(state.at("checked").at("value") == checked_items);
-    BOOST_TEST(!state.contains("draft"), "the model's own (empty) list is never drafted");
+    BOOST_TEST(state.at("extract").at("action_items") == json::array(), "the model's own list stays as it was");
 
+    // The drafter is given the checked items (/checked/value), never the model's own (empty) list.
     const std::vector<std::string> drafts = demo.draft_prompts("INC-3001");
     BOOST_TEST_REQUIRE(drafts.size() == 1u);
-    BOOST_TEST(contains(drafts.front(), json::serialize(checked_items)), drafts.front());
+    BOOST_TEST(contains(drafts.front(), "\nAction items:\n" + json::serialize(checked_items)), drafts.front());
+    BOOST_TEST(!contains(drafts.front(), "\nAction items:\n[]"), drafts.front());
     // The mock drafts no tickets for an incident it does not know: nothing to file.
+    BOOST_TEST(state.at("draft").at("tickets") == json::array());
     BOOST_TEST(demo.ticket_files().empty());
 }
 
@@ -506,11 +511,13 @@ BOOST_AUTO_TEST_CASE(an_escalated_run_files_the_tickets_drafted_from_the_checked
     const json::object second = json::parse(resumed.out).as_object();
     BOOST_TEST_REQUIRE(second.at("status") == "waiting", resumed.out);
     const json::object& asked = second.at("waiting").as_object();
-    BOOST_TEST(asked.at("step") == "approve-checked");
+    BOOST_TEST(asked.at("step") == "approve");
     BOOST_TEST(!asked.contains("escalation"), resumed.out);
-    BOOST_TEST(asked.at("edits") == "/checked_draft/tickets");
+    BOOST_TEST(asked.at("edits") == "/draft/tickets");
+    // approve shows the action items as checked (/checked/value), not as extracted.
     BOOST_TEST(asked.at("shows").at("action_items").as_array().size() == 2u);
     BOOST_TEST(asked.at("shows").at("action_items").at(0).at("priority") == "P1");
+    BOOST_TEST(asked.at("shows").at("confidence").to_number<double>() == 0.35);
     BOOST_TEST(asked.at("value").as_array().size() == 2u);
     BOOST_TEST(demo.ticket_files().empty(), "nothing is filed before the tickets are approved");
 
@@ -518,10 +525,15 @@ BOOST_AUTO_TEST_CASE(an_escalated_run_files_the_tickets_drafted_from_the_checked
     demo.cli({"resume", "--all", "--store", demo.store});
     const json::object shown = demo.show(id);
     BOOST_TEST(shown.at("status") == "succeeded");
-    const std::vector<std::string> expected_route{"extract",       "check-extraction", "which-items",
-                                                  "draft-checked", "any-checked-tickets", "approve-checked",
-                                                  "file-checked",  "done-checked"};
+    const std::vector<std::string> expected_route{"extract", "check-extraction", "draft", "any-tickets",
+                                                  "approve", "file",             "done"};
     BOOST_TEST(route(shown) == expected_route, boost::test_tools::per_element());
+    const json::object& state = shown.at("state").as_object();
+    BOOST_TEST(state.at("checked").at("decision") == "edit");
+    BOOST_TEST(state.at("draft").at("tickets").as_array().size() == 2u);
+    BOOST_TEST(state.at("approval").at("decision") == "approve");
+    BOOST_TEST(state.at("filed").at("applied").to_number<int>() == 2);
+    BOOST_TEST(demo.draft_prompts("INC-3001").size() == 1u);
 
     const std::map<std::string, std::string> files = demo.ticket_files();
     BOOST_TEST_REQUIRE(files.size() == 2u);
@@ -532,7 +544,7 @@ BOOST_AUTO_TEST_CASE(an_escalated_run_files_the_tickets_drafted_from_the_checked
     BOOST_TEST(two.at("owner") == "sre-oncall");
     BOOST_TEST(two.at("priority") == "P2");
     const std::string applied = demo.applied();
-    BOOST_TEST(contains(applied, id + "/file-checked/"), applied);
+    BOOST_TEST(contains(applied, id + "/file/"), applied);
     BOOST_TEST(std::count(applied.begin(), applied.end(), '\n') == 2, applied);
 }
 
