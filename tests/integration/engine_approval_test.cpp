@@ -1,7 +1,8 @@
 // engine_approval_test.cpp: approval steps through the embedding API
 // (agenthost::Host), with runs in a SQLite run store (HostOptions::store) and
 // in the memory store (no store file): a run that reaches an approval step is
-// stored as waiting with its question; Host::decide checks a decision against
+// stored as waiting with its question (a "shows" member that lists pointers
+// shows the first present); Host::decide checks a decision against
 // the step (allowed decisions, an edit's RFC 6902 patch and the step's schema)
 // and stores it once; Host::resume goes on with it, after a host restart and
 // under the config the run started with; a timeout's default applies once the
@@ -175,6 +176,26 @@ constexpr const char* two_approvals_config = R"json({
     "legal": {"kind": "approval", "question": "Legal: send it?", "next": "manager"},
     "manager": {"kind": "approval", "question": "Manager: send it?", "next": "done"},
     "done": {"kind": "end", "result": "/manager"}
+  }
+})json";
+
+// A person checks the draft only when the input asks for it (/input/check is
+// true); sign-off shows the text as checked when there was a check, else as
+// drafted: a "shows" member that lists pointers shows the first present.
+constexpr const char* optional_check_config = R"json({
+  "name": "engine-optional-check",
+  "agents": {"echo": {"plugin": "fixture-echo"}},
+  "start": "draft",
+  "steps": {
+    "draft": {"kind": "agent", "agent": "echo", "reads": {"text": "/input/text"}, "next": "which"},
+    "which": {"kind": "switch", "on": "/input/check", "cases": [{"equals": true, "next": "check"}],
+              "default": "sign-off"},
+    "check": {"kind": "approval", "question": "Is the draft right?", "edits": "/draft", "writes": "checked",
+              "next": "sign-off"},
+    "sign-off": {"kind": "approval", "question": "Send it?",
+                 "shows": {"text": ["/checked/value/text", "/draft/text"], "nothing": ["/input/none", "/checked/none"]},
+                 "next": "done"},
+    "done": {"kind": "end", "result": "/sign-off"}
   }
 })json";
 
@@ -879,6 +900,28 @@ BOOST_AUTO_TEST_CASE(a_second_approval_step_takes_its_own_decision) {
     BOOST_TEST(route(result) == names({"draft", "legal", "manager", "done"}), boost::test_tools::per_element());
     check_written(result.state.at("legal"), "approve", "legal ok", false);
     check_written(result.state.at("manager"), "approve", "manager ok", false);
+}
+
+BOOST_AUTO_TEST_CASE(a_shows_member_that_lists_pointers_shows_the_first_present) {
+    TempDir dir("approval-shows-first");
+    TestHost host(stored_options(dir.file("runs.db")));
+    auto workflow = load_text(host, dir, "optional-check.json", optional_check_config);
+
+    // No check: /checked/value/text names nothing, the draft's text is shown;
+    // a member none of whose pointers names anything shows null.
+    const RunResult unchecked = host.run(workflow, parse(R"({"text": "as drafted"})"));
+    require_waiting(unchecked, "sign-off");
+    BOOST_TEST(unchecked.approval.at("shows") == parse(R"({"text": "as drafted", "nothing": null})"));
+
+    // Checked and edited: the checked text, not the draft's.
+    const RunResult first = host.run(workflow, parse(R"({"text": "as drafted", "check": true})"));
+    require_waiting(first, "check");
+    decide(host, first.run_id,
+           decision(Decision::edit, "reworded", parse(R"([{"op": "replace", "path": "/text", "value": "as checked"}])")));
+    const RunResult checked = resume(host, first.run_id);
+    require_waiting(checked, "sign-off");
+    BOOST_TEST(checked.state.at("draft").at("text") == "as drafted");
+    BOOST_TEST(checked.approval.at("shows") == parse(R"({"text": "as checked", "nothing": null})"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

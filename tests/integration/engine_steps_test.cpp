@@ -1,5 +1,6 @@
 // engine_steps_test.cpp: each step kind run by the engine over real plugins:
-// agent (typed handoffs), switch (every operator and the default), parallel
+// agent (typed handoffs; a read that lists several pointers takes the first
+// present), switch (every operator and the default), parallel
 // (every join policy, including both vote tie rules), review (approved at
 // once, after a revision, and exhausted both ways) and end.
 #include "engine_support.hpp"
@@ -55,6 +56,51 @@ BOOST_AUTO_TEST_CASE(reading_state_that_is_not_there_fails_with_missing_state) {
     RunResult result = host.run(workflow, parse(R"({"text": "hello"})"));
     require_error(result, "missing_state", "first", "");
     BOOST_TEST(contains(result.error->message, "/input/n"), result.error->message);
+}
+
+// ------------------------------------------------------------------ a read that lists several pointers
+
+BOOST_AUTO_TEST_CASE(a_read_that_lists_pointers_takes_the_first_present) {
+    TestHost host;
+    auto workflow = host.load("first_present.json");
+    RunResult result =
+        host.run(workflow, parse(R"({"check": true, "checked_text": "as checked", "text": "as given", "fallback": "x"})"));
+    ENGINE_REQUIRE_OK(result);
+    BOOST_TEST(route(result) == names({"which", "check", "use", "done"}), boost::test_tools::per_element());
+    BOOST_TEST(result.state.at("checked") == parse(R"({"text": "as checked"})"));
+    BOOST_TEST(result.output == parse(R"({"text": "as checked"})"));
+}
+
+BOOST_AUTO_TEST_CASE(a_read_that_lists_pointers_skips_those_that_name_nothing) {
+    TestHost host;
+    auto workflow = host.load("first_present.json");
+    // No check: /checked/text names nothing, /input/text is read.
+    RunResult second = host.run(workflow, parse(R"({"text": "as given", "fallback": "x"})"));
+    ENGINE_REQUIRE_OK(second);
+    BOOST_TEST(route(second) == names({"which", "use", "done"}), boost::test_tools::per_element());
+    BOOST_TEST(!second.state.contains("checked"));
+    BOOST_TEST(second.output == parse(R"({"text": "as given"})"));
+
+    // Neither of the first two: the third.
+    RunResult third = host.run(workflow, parse(R"({"fallback": "x"})"));
+    ENGINE_REQUIRE_OK(third);
+    BOOST_TEST(third.output == parse(R"({"text": "x"})"));
+
+    // null is a value: it is read, not skipped.
+    RunResult null_text = host.run(workflow, parse(R"({"text": null, "fallback": "x"})"));
+    ENGINE_REQUIRE_OK(null_text);
+    BOOST_TEST(null_text.output == parse(R"({"text": null})"));
+}
+
+BOOST_AUTO_TEST_CASE(a_read_whose_pointers_all_name_nothing_fails_with_missing_state_naming_each) {
+    TestHost host;
+    auto workflow = host.load("first_present.json");
+    RunResult result = host.run(workflow, parse(R"({"check": false})"));
+    require_error(result, "missing_state", "use", "");
+    BOOST_TEST(record(result, "which").next == "use");
+    for (const char* pointer : {"/checked/text", "/input/text", "/input/fallback"})
+        BOOST_TEST(contains(result.error->message, pointer), result.error->message);
+    BOOST_TEST(!result.state.contains("answer"));
 }
 
 BOOST_AUTO_TEST_CASE(end_step_returns_its_result_from_state) {
