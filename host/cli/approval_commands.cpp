@@ -136,6 +136,7 @@ int resume(const Invocation& inv) {
             inv.out << json::serialize(r.to_json()) << '\n';
         } else {
             inv.out << "run " << r.run_id << " (" << r.workflow << "): " << r.status();
+            if (r.ok && !r.steps.empty()) inv.out << " at step " << r.steps.back().step;
             if (r.error) inv.out << ": " << r.error->code << " at step " << r.error->step << ": " << r.error->message;
             if (r.waiting) inv.out << " at step " << r.approval.at("step").as_string().c_str();
             inv.out << '\n';
