@@ -263,7 +263,7 @@ void start_attempt(const std::shared_ptr<AgentCall>& call) {
     // step's number in the run is restored with the run.
     CallRequest request{call->input_json, run.id, step_name,
                         run.id + "/" + step_name + "/" + std::to_string(call->step_number) +
-                            (call->branch.empty() ? "" : "/" + call->branch),
+                            (call->key_part.empty() ? "" : "/" + call->key_part),
                         attempt->number, attempt.get()};
     agent.instance->invoke(
         std::move(request), [attempt](CallResult result) { on_result(attempt, std::move(result)); },
@@ -286,10 +286,11 @@ void start_attempt(const std::shared_ptr<AgentCall>& call) {
 
 std::shared_ptr<AgentCall> call_agent(const std::shared_ptr<Run>& run, std::size_t step, std::size_t agent,
                                       boost::json::object input, std::string branch, std::string span_parent,
-                                      std::function<void(CallOutcome)> done) {
+                                      std::function<void(CallOutcome)> done, std::string key_part) {
     auto call = std::make_shared<AgentCall>();
     call->run = run;
     call->step = step;
+    call->key_part = key_part.empty() ? branch : std::move(key_part);
     call->branch = std::move(branch);
     {
         std::lock_guard lock(run->mutex);

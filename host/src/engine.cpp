@@ -532,7 +532,9 @@ void run_parallel_step(const std::shared_ptr<Run>& run, const ParallelStep& step
     }
 }
 
-// One review round: the worker drafts, the reviewer judges.
+// One review round: the worker drafts, the reviewer judges. Each call has an
+// idempotency key of its own (<run>/<step>/<n>/r<round>/worker|reviewer): a
+// provider that honours the key must not answer round 2 with round 1's draft.
 void review_round(const std::shared_ptr<Run>& run, const ReviewStep& step, StepContext ctx, uint32_t round,
                   std::shared_ptr<StepRecord> record, std::optional<boost::json::value> feedback) {
     auto input = build_input(run, ctx.index, step.reads);
@@ -581,8 +583,8 @@ void review_round(const std::shared_ptr<Run>& run, const ReviewStep& step, StepC
             write_output(run, step.writes, drafted);
             record->next = step.next;
             step_done(run, ctx.index, std::move(*record), ctx.started_wall, ctx.span_id);
-        });
-    });
+        }, "r" + std::to_string(round) + "/reviewer");
+    }, "r" + std::to_string(round) + "/worker");
 }
 
 void run_end_step(const std::shared_ptr<Run>& run, const EndStep& step, StepContext ctx) {

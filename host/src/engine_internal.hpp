@@ -74,7 +74,10 @@ struct AgentCall {
     std::shared_ptr<Run> run;
     std::size_t step;                 //!< the step making the call
     uint32_t step_number = 0;         //!< the step's place in the run (part of the idempotency key)
-    std::string branch;               //!< parallel branch name, or "" (part of the idempotency key)
+    std::string branch;               //!< parallel branch name, or ""
+    //! What tells this call apart from the step's other calls in the
+    //! idempotency key: the branch, or a review round and role ("r2/reviewer").
+    std::string key_part;
     std::string span_parent;          //!< the step's span id
     std::vector<std::size_t> chain;   //!< the agent, then its fallbacks
     std::size_t position = 0;         //!< index into chain
@@ -151,9 +154,11 @@ struct Run : std::enable_shared_from_this<Run> {
 // agent_call.cpp
 //! Calls agent `agent` for `run`'s step with `input`, then its fallbacks;
 //! `done` runs once with the outcome.
+//! `key_part` tells the call apart from the step's other calls in the
+//! idempotency key; "" for the branch name.
 std::shared_ptr<AgentCall> call_agent(const std::shared_ptr<Run>& run, std::size_t step, std::size_t agent,
                                       boost::json::object input, std::string branch, std::string span_parent,
-                                      std::function<void(CallOutcome)> done);
+                                      std::function<void(CallOutcome)> done, std::string key_part = {});
 //! Stops a call: its attempt in flight is cancelled and no retry or fallback starts.
 void cancel_call(const std::shared_ptr<AgentCall>& call);
 

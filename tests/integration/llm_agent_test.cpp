@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <string>
 #include <unistd.h>
@@ -196,11 +197,15 @@ private:
 // One mock, one host, one loaded workflow; `base_url` points the agent elsewhere (a CannedProvider).
 class Fixture {
 public:
-    explicit Fixture(const Setup& setup, MockOptions options = {}, std::optional<std::string> base_url = {})
+    //! `edit` changes the workflow config before it is loaded.
+    explicit Fixture(const Setup& setup, MockOptions options = {}, std::optional<std::string> base_url = {},
+                     const std::function<void(json::object&)>& edit = {})
         : mock_(std::move(options)) {
         write(dir_.path() / "key.txt", setup.key + "\n");
         const auto file = dir_.path() / "workflow.json";
-        write(file, json::serialize(workflow(setup, base_url.value_or(mock_.base_url()), dir_.path() / "key.txt")));
+        json::object config = workflow(setup, base_url.value_or(mock_.base_url()), dir_.path() / "key.txt");
+        if (edit) edit(config);
+        write(file, json::serialize(config));
         LoadResult loaded = host_.host().load(file);
         if (const auto* issues = std::get_if<ConfigIssues>(&loaded)) {
             std::string text;
@@ -464,9 +469,49 @@ BOOST_AUTO_TEST_CASE(requests_carry_the_steps_idempotency_key) {
         return it == request.headers.end() ? std::string() : it->second;
     };
     const std::string key = key_of(requests[0]);
-    BOOST_TEST(key.rfind(r.run_id, 0) == 0u, key);  // "<run id>:<step>"
+    BOOST_TEST(key == r.run_id + "/ask/1", key);  // "<run id>/<step>/<step number>"
     BOOST_TEST(key_of(requests[1]) == key);           // the retry
     BOOST_TEST(key_of(requests[2]) == key + ":repair");
+}
+
+// In a review loop every call has a key of its own: a provider that honours
+// Idempotency-Key must not answer round 2 with round 1's draft.
+BOOST_AUTO_TEST_CASE(each_call_of_a_review_loop_has_its_own_idempotency_key) {
+    Setup s;
+    Fixture f(s, {}, {}, [](json::object& config) {
+        json::object& agents = config["agents"].as_object();
+        json::object check = agents["ask"].as_object();
+        check.erase("fallback");
+        json::object llm = check["config"].as_object();
+        llm["prompt"] = "Review: {{/draft/text}}";
+        llm["output_schema"] = json::parse(R"({"type": "object", "required": ["approved"],
+                                                "properties": {"approved": {"type": "boolean"}}})");
+        check["config"] = llm;
+        agents["check"] = check;
+        config["steps"] = json::parse(R"({
+            "ask": {"kind": "review", "worker": "ask", "reviewer": "check", "reads": {"text": "/input/text"},
+                    "max_rounds": 2, "next": "done"},
+            "done": {"kind": "end", "result": "/ask"}})");
+    });
+    f.mock().script(script({json::object{{"kind", "ok"}, {"content", "draft one"}},
+                            json::object{{"kind", "ok"}, {"content", R"({"approved": false})"}},
+                            json::object{{"kind", "ok"}, {"content", "draft two"}},
+                            json::object{{"kind", "ok"}, {"content", R"({"approved": true})"}}}));
+    const RunResult r = f.run();
+    ENGINE_REQUIRE_OK(r);
+    BOOST_TEST(r.output.at("text") == "draft two");
+    const auto requests = f.mock().requests();
+    BOOST_TEST_REQUIRE(requests.size() == 4u);
+    std::vector<std::string> keys;
+    for (const auto& request : requests) {
+        const auto it = request.headers.find("idempotency-key");
+        keys.push_back(it == request.headers.end() ? std::string() : it->second);
+    }
+    const std::string step = r.run_id + "/ask/1/";
+    BOOST_TEST(keys[0] == step + "r1/worker");
+    BOOST_TEST(keys[1] == step + "r1/reviewer");
+    BOOST_TEST(keys[2] == step + "r2/worker");
+    BOOST_TEST(keys[3] == step + "r2/reviewer");
 }
 
 BOOST_AUTO_TEST_CASE(a_reply_that_breaks_the_schema_twice_fails_to_the_fallback) {
