@@ -105,6 +105,9 @@ Result<json::object> apply_decision(const ApprovalStep& step, const JsonSchema* 
     const json::value* shown = document.find_pointer(step.edits, ec);
     json::value value = shown ? *shown : json::value();
     if (decision.decision == Decision::edit) {
+        if (shown == nullptr)
+            return Error{"decision", "there is nothing at " + step.edits + " to edit: the run's state has no value there",
+                         "approve or reject instead", "/decision"};
         if (decision.patch.is_null())
             return Error{"decision", "an edit needs a patch: an RFC 6902 JSON Patch relative to " + step.edits,
                          "e.g. [{\"op\": \"replace\", \"path\": \"/0/priority\", \"value\": \"P3\"}]", "/patch"};

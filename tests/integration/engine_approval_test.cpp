@@ -469,6 +469,34 @@ BOOST_AUTO_TEST_CASE(an_edit_puts_the_patched_value_in_state_for_the_next_steps)
     BOOST_TEST(result.state.at("draft") == parse(approval_input));
 }
 
+// An approval whose "edits" names a value no step has written yet offers
+// nothing to edit: an edit is refused, approve still works.
+BOOST_AUTO_TEST_CASE(an_edit_of_a_value_not_in_state_yet_is_refused) {
+    TempDir dir("approval-nothing-to-edit");
+    TestHost host(stored_options(dir.file("runs.db")));
+    const RunResult waiting = host.run(load_text(host, dir, "later.json", R"json({
+      "name": "engine-approval-later",
+      "agents": {"echo": {"plugin": "fixture-echo"}},
+      "start": "draft",
+      "steps": {
+        "draft": {"kind": "agent", "agent": "echo", "reads": {"text": "/input/text"}, "next": "check"},
+        "check": {"kind": "approval", "question": "Go on?", "edits": "/later", "next": "later"},
+        "later": {"kind": "agent", "agent": "echo", "reads": {"text": "/draft/text"}, "next": "done"},
+        "done": {"kind": "end", "result": "/later"}
+      }
+    })json"), parse(R"({"text": "hi"})"));
+    require_waiting(waiting, "check");
+    BOOST_TEST(waiting.approval.at("value").is_null());
+    const uint64_t seq = stored_run(host, waiting.run_id).run.last_seq;
+    refused(host, waiting.run_id, decision(Decision::edit, "", parse(R"([{"op": "add", "path": "", "value": {"text": "x"}}])")),
+            "there is nothing at /later to edit");
+    BOOST_TEST(stored_run(host, waiting.run_id).run.last_seq == seq);
+    decide(host, waiting.run_id, decision(Decision::approve, "fine"));
+    const RunResult result = resume(host, waiting.run_id);
+    ENGINE_REQUIRE_OK(result);
+    BOOST_TEST(result.output == parse(R"({"text": "hi"})"));
+}
+
 BOOST_AUTO_TEST_CASE(an_edit_that_breaks_the_schema_or_does_not_apply_is_refused_and_nothing_is_stored) {
     TempDir dir("approval-bad-edit");
     TestHost host(stored_options(dir.file("runs.db")));
