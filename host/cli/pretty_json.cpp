@@ -1,8 +1,13 @@
-// pretty_json.cpp: a recursive printer; scalars and strings go through Boost.JSON
-// so that escaping is exactly the serializer's.
+// pretty_json.cpp: a recursive printer; strings and most scalars go through
+// Boost.JSON so that escaping is exactly the serializer's; doubles are written
+// the shortest way that reads back the same (Boost.JSON writes 0.93 as 9.3E-1).
 #include "pretty_json.hpp"
 
 #include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
 
 namespace agenthost::cli {
 namespace {
@@ -36,8 +41,16 @@ void print(std::string& out, const boost::json::value& value, std::size_t indent
         }
         newline(indent);
         out += ']';
+    } else if (value.is_double() && std::isfinite(value.get_double())) {
+        // The shortest text that reads back as the same double: 0.93, not 9.3E-1.
+        char text[32];
+        const auto [end, ec] = std::to_chars(text, text + sizeof text, value.get_double());
+        std::string_view shown(text, static_cast<std::size_t>(end - text));
+        out += shown;
+        // Still a double to whoever parses it again.
+        if (ec == std::errc() && shown.find_first_of(".eE") == std::string_view::npos) out += ".0";
     } else {
-        out += boost::json::serialize(value);  // scalars, "" and the empty {} and []
+        out += boost::json::serialize(value);  // other scalars, "" and the empty {} and []
     }
 }
 

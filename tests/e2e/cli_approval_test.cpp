@@ -59,7 +59,7 @@ constexpr const char* approval_config = R"json({
 })json";
 
 constexpr const char* approval_input =
-    R"({"summary": "two tickets", "tickets": [{"id": "T-1", "priority": "P1"}, {"id": "T-2", "priority": "P2"}]})";
+    R"({"summary": "two tickets", "score": 0.93, "tickets": [{"id": "T-1", "priority": "P1"}, {"id": "T-2", "priority": "P2"}]})";
 
 bool contains(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
 
@@ -233,6 +233,12 @@ BOOST_AUTO_TEST_CASE(run_prints_the_question_and_how_to_decide) {
     BOOST_TEST(result.at("output").at("decision") == "reject");
     BOOST_TEST(result.at("output").at("note") == "not today");
     BOOST_TEST(show(store, id).at("status") == "succeeded");
+
+    // runs show prints the state as people write JSON: numbers in decimal.
+    const CliOutcome shown = run_cli({"runs", "show", id, "--store", store});
+    BOOST_REQUIRE_MESSAGE(shown.exit_code == 0, describe(shown));
+    BOOST_TEST(contains(shown.out, "\"score\": 0.93"), describe(shown));
+    BOOST_TEST(!contains(shown.out, "E-1"), describe(shown));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
