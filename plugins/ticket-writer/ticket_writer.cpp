@@ -172,6 +172,8 @@ public:
         if (fd < 0) fail_errno("cannot create a temporary file beside", destination, "check the folder's permissions");
         path_ = pattern;
         fd_ = fd;
+        // mkstemp makes it 0600; a ticket is for other tools to read.
+        if (::fchmod(fd_, 0644) != 0) fail_errno("cannot make readable", path_, "check the folder's permissions");
     }
     TempFile(const TempFile&) = delete;
     TempFile& operator=(const TempFile&) = delete;
