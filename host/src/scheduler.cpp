@@ -48,7 +48,10 @@ void Scheduler::run() {
         }
         const Entry& next = queue_.front();
         if (!next.ticket->cancelled() && Clock::now() < next.when) {
-            wake_.wait_until(lock, next.when);
+            // A copy: wait_until reads the time again after waking, and a timer
+            // added meanwhile may have moved the queue's storage.
+            const Clock::time_point when = next.when;
+            wake_.wait_until(lock, when);
             continue;
         }
         std::pop_heap(queue_.begin(), queue_.end(), std::greater<>());
