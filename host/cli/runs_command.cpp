@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -68,6 +69,19 @@ json::object record_json(const RunRecord& r) {
     return o;
 }
 
+// What a waiting run asks: its last waiting event, when nothing was decided since.
+std::optional<json::object> open_question(RunStore& store, const RunRecord& r) {
+    if (r.status != RunStatus::waiting) return std::nullopt;
+    auto loaded = store.load_run(r.id);
+    if (!loaded) return std::nullopt;
+    std::optional<json::object> asked;
+    for (const RunEvent& e : loaded->events) {
+        if (e.kind == "waiting" && e.payload.is_object()) asked = e.payload.get_object();
+        else if (e.kind == event_kind::decision) asked.reset();
+    }
+    return asked;
+}
+
 int list(const Invocation& inv) {
     RunFilter filter;
     if (auto status = inv.args.value("--status")) {
@@ -94,13 +108,25 @@ int list(const Invocation& inv) {
     }
     if (inv.args.has("--json")) {
         json::array list;
-        for (const RunRecord& r : runs.value()) list.push_back(record_json(r));
+        for (const RunRecord& r : runs.value()) {
+            json::object o = record_json(r);
+            if (auto asked = open_question(*store, r)) o["waiting"] = std::move(*asked);
+            list.push_back(std::move(o));
+        }
         inv.out << json::serialize(list) << '\n';
         return exit_ok;
     }
     for (const RunRecord& r : runs.value()) {
         inv.out << r.id << "  " << std::left << std::setw(9) << to_string(r.status) << "  " << iso_time(r.created)
-                << "  " << r.workflow << "  " << r.tokens << " tokens  " << dollars(r.cost_usd) << '\n';
+                << "  " << r.workflow << "  " << r.tokens << " tokens  " << dollars(r.cost_usd);
+        if (auto asked = open_question(*store, r)) {
+            const auto text = [&](std::string_view key) {
+                const json::value* v = asked->if_contains(key);
+                return v && v->is_string() ? std::string(v->get_string()) : std::string();
+            };
+            inv.out << "  at " << text("step") << ": " << text("question");
+        }
+        inv.out << '\n';
     }
     if (runs->empty()) inv.err << "no runs\n";
     return exit_ok;

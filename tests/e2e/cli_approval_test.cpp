@@ -220,6 +220,11 @@ BOOST_AUTO_TEST_CASE(run_prints_the_question_and_how_to_decide) {
     BOOST_TEST(contains(ran.out, "--decision approve|reject|edit"), describe(ran));
     BOOST_TEST(contains(ran.out, "agenthost resume "), describe(ran));
 
+    // runs list says what each waiting run asks.
+    const CliOutcome waiting = run_cli({"runs", "list", "--store", store, "--status", "waiting"});
+    BOOST_REQUIRE_MESSAGE(waiting.exit_code == 0, describe(waiting));
+    BOOST_TEST(contains(waiting.out, "at sign-off: File these tickets?"), describe(waiting));
+
     // A reject, then `resume RUN`: the run ends on on_reject, and resume prints its result.
     const CliOutcome listed = run_cli({"runs", "list", "--store", store, "--status", "waiting", "--json"});
     BOOST_REQUIRE_MESSAGE(listed.exit_code == 0, describe(listed));
