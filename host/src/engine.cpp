@@ -804,6 +804,8 @@ Engine::Engine(EngineOptions options) : impl_(std::make_unique<Impl>(options)) {
 
 Engine::~Engine() {
     drain();
+    // A post whose work already ran may still be signalling the pool: a few instructions.
+    while (impl_->posting.load(std::memory_order_acquire) != 0) std::this_thread::yield();
     impl_->pool.join();
 }
 

@@ -41,9 +41,17 @@ struct Engine::Impl {
 
     explicit Impl(EngineOptions o);
 
+    // Posts that have not returned yet. A post from another thread (the run
+    // store's writer, the HTTP loop) may still be waking a worker after the
+    // work it posted has run and the last run has ended: the engine waits for
+    // it before the pool goes.
+    std::atomic<std::size_t> posting{0};
+
     template <class F>
     void post(F&& work) {
+        posting.fetch_add(1, std::memory_order_acq_rel);
         boost::asio::post(pool, std::forward<F>(work));
+        posting.fetch_sub(1, std::memory_order_acq_rel);
     }
     double unit_random();
     void log(LogLevel level, std::string_view message, const LogTags& tags) const {
