@@ -170,6 +170,14 @@ std::string summary(const RunEvent& event) {
         return s;
     }
     if (event.kind == "resumed") return "at " + text("at_step");
+    if (event.kind == event_kind::attempt) {
+        const json::value* n = p->if_contains("attempt");
+        const json::value* ok = p->if_contains("ok");
+        std::string s = text("agent") + "#" + (n && n->is_number() ? std::to_string(n->to_number<uint64_t>()) : "?");
+        if (const json::value* f = p->if_contains("fallback"); f && f->is_bool() && f->get_bool()) s += " (fallback)";
+        s += ok && ok->is_bool() && ok->get_bool() ? " ok" : " failed: " + text("error");
+        return s;
+    }
     if (event.kind == event_kind::usage) {
         std::ostringstream s;
         if (const json::value* t = p->if_contains("tokens"); t && t->is_number()) s << t->to_number<uint64_t>() << " tokens";

@@ -107,8 +107,23 @@ void after_failure(const std::shared_ptr<Attempt>& attempt, ah_status status, co
     next_agent(call);
 }
 
+// An attempt's outcome: an "attempt" event for the run store (appended with
+// the step's end), and its span for the tracer.
 void end_attempt_span(const Attempt& attempt, bool ok, const std::string& error) {
     Run& run = *attempt.call->run;
+    {
+        std::lock_guard lock(run.mutex);
+        if (run.stored && !run.finished) {
+            const Workflow::Agent& agent = run.workflow->agents()[attempt.agent];
+            boost::json::object payload{{"agent", agent.config->name}, {"attempt", attempt.number}, {"ok", ok}};
+            if (agent.instance) payload["plugin"] = agent.instance->plugin().id();
+            if (attempt.call->position > 0) payload["fallback"] = true;
+            if (!attempt.call->branch.empty()) payload["branch"] = attempt.call->branch;
+            if (!ok) payload["error"] = error;
+            run.pending_events.push_back({std::string(event_kind::attempt), run.step(attempt.call->step).config->name,
+                                          std::move(payload)});
+        }
+    }
     if (attempt.span_id.empty()) return;
     const Workflow::Agent& agent = run.workflow->agents()[attempt.agent];
     Span span{run.id, attempt.span_id, attempt.call->span_parent,

@@ -321,6 +321,8 @@ void step_done(const std::shared_ptr<Run>& run, std::size_t index, StepRecord re
     {
         std::lock_guard lock(run->mutex);
         if (run->finished) return;
+        update.events = std::move(run->pending_events);  // step_started and the step's attempts
+        run->pending_events.clear();
         const boost::json::value* output = nullptr;
         const std::string* key = written_key(step);
         if (key != nullptr) output = run->state.as_object().if_contains(*key);
@@ -630,6 +632,8 @@ void park_run(const std::shared_ptr<Run>& run, const ApprovalStep& step, StepCon
         if (run->finished) return;
         asked = waiting_payload(step, step_name(*run, ctx.index), run->state.as_object(), run->steps_taken,
                                 run->escalation, StoreClock::now());
+        update.events = std::move(run->pending_events);
+        run->pending_events.clear();
         note_usage(*run, step_name(*run, ctx.index), update.events);
         update.events.push_back({"waiting", step_name(*run, ctx.index), asked});
         update.tokens = run->tokens;
@@ -742,6 +746,13 @@ void run_step(const std::shared_ptr<Run>& run, std::size_t index) {
         std::lock_guard lock(run->mutex);
         if (run->finished) return;
         ++run->steps_taken;
+        if (run->stored) {
+            // Stored with the step's end, in the same commit: when it started, and its attempts.
+            const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch()).count();
+            run->pending_events.push_back({std::string(event_kind::step_started), step.config->name,
+                                           boost::json::object{{"step_number", run->steps_taken}, {"started_ms", now_ms}}});
+        }
     }
     if (run->steps_taken > limits.max_steps) {
         return fail_run(run, RunError{"step_limit", step.config->name, "",

@@ -76,6 +76,19 @@ BOOST_AUTO_TEST_CASE(a_run_is_recorded_step_by_step_with_its_final_state) {
     BOOST_TEST(std::string(run.run.plugins.at("echo").as_string()).starts_with("fixture-echo@"));
     BOOST_TEST(std::string(run.run.plugins.at("strict").as_string()).starts_with("fixture-echo-strict@"));
 
+    // Each step: step_started, its attempts, then its output, all in one commit.
+    std::vector<std::string> kinds;
+    for (const RunEvent& e : run.events) kinds.push_back(e.kind + ":" + e.step);
+    const std::vector<std::string> expected_kinds{
+        "step_started:first", "attempt:first", "output:first", "step_started:second", "attempt:second",
+        "output:second", "step_started:done", "output:done", "run_finished:"};
+    BOOST_TEST(kinds == expected_kinds, boost::test_tools::per_element());
+    const RunEvent& attempt = run.events[1];
+    BOOST_TEST(attempt.payload.at("agent") == "echo");
+    BOOST_TEST(attempt.payload.at("attempt") == 1);
+    BOOST_TEST(attempt.payload.at("ok") == true);
+    BOOST_TEST(run.events[0].payload.at("step_number") == 1);
+
     // One output event per step, in the order the run took them, then run_finished.
     BOOST_TEST(events_of_kind(run, event_kind::output) == route(result), boost::test_tools::per_element());
     BOOST_TEST(route(result) == names({"first", "second", "done"}), boost::test_tools::per_element());
