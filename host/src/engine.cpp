@@ -46,6 +46,25 @@ void redact_result(const SecretStore& secrets, RunResult& result) {
     result.state = std::move(state.as_object());
     if (result.error) secrets.redact_in_place(result.error->message);
     for (StepRecord& record : result.steps) redact_record(secrets, record);
+    if (!result.approval.empty()) {
+        boost::json::value approval = std::move(result.approval);
+        secrets.redact_in_place(approval);
+        result.approval = std::move(approval.as_object());
+    }
+}
+
+// What a run that is over, or waiting, hands back: with the run's mutex held,
+// and taking its records and state, which nothing reads again.
+RunResult take_result(Run& run) {
+    RunResult result;
+    result.run_id = run.id;
+    result.workflow = run.workflow->name();
+    result.steps = std::move(run.records);
+    result.state = std::move(run.state.as_object());
+    result.duration = since(run.started);
+    result.tokens = run.tokens;
+    result.cost_usd = run.cost_usd;
+    return result;
 }
 
 // Durable runs (EngineOptions::store) ------------------------------------
@@ -178,16 +197,10 @@ void finish_run(const std::shared_ptr<Run>& run, bool ok, boost::json::value out
         for (auto& weak : run->calls)
             if (auto call = weak.lock()) to_cancel.push_back(std::move(call));
         run->calls.clear();
-        result.run_id = run->id;
-        result.workflow = run->workflow->name();
+        result = take_result(*run);
         result.ok = ok;
         result.output = std::move(output);
         result.error = std::move(error);
-        result.steps = std::move(run->records);
-        result.state = std::move(run->state.as_object());  // the run is over: nothing reads it again
-        result.duration = since(run->started);
-        result.tokens = run->tokens;
-        result.cost_usd = run->cost_usd;
         if (run->stored) {
             events = std::move(run->pending_events);
             note_usage(*run, result.error ? result.error->step : std::string(), events);
@@ -641,31 +654,20 @@ void park_run(const std::shared_ptr<Run>& run, const ApprovalStep& step, StepCon
     }
     update.status = RunStatus::waiting;
     redact_update(*run->engine, update);
-    run->engine->options.store->append_async(std::move(update), [run, ctx, asked = std::move(asked)](Result<uint64_t> appended) mutable {
+    run->engine->options.store->append_async(std::move(update), [run, &step, ctx, asked = std::move(asked)](Result<uint64_t> appended) mutable {
         Engine::Impl& engine = *run->engine;
-        engine.post([&engine, run = std::move(run), ctx, asked = std::move(asked), appended = std::move(appended)]() mutable {
+        engine.post([&engine, &step, run = std::move(run), ctx, asked = std::move(asked), appended = std::move(appended)]() mutable {
             if (!appended) return fail_run(run, store_error(step_name(*run, ctx.index), appended.error()));
             RunResult result;
             {
                 std::lock_guard lock(run->mutex);
                 if (run->finished) return;
                 run->finished = true;
-                result.run_id = run->id;
-                result.workflow = run->workflow->name();
-                result.waiting = true;
-                result.approval = std::move(asked);
-                result.steps = std::move(run->records);
-                result.state = std::move(run->state.as_object());
-                result.duration = since(run->started);
-                result.tokens = run->tokens;
-                result.cost_usd = run->cost_usd;
+                result = take_result(*run);
             }
-            if (const SecretStore* secrets = engine.options.secrets) {
-                redact_result(*secrets, result);
-                boost::json::value approval = std::move(result.approval);
-                secrets->redact_in_place(approval);
-                result.approval = std::move(approval.as_object());
-            }
+            result.waiting = true;
+            result.approval = std::move(asked);
+            if (const SecretStore* secrets = engine.options.secrets) redact_result(*secrets, result);
             if (!ctx.span_id.empty()) {
                 engine.emit(Span{run->id, ctx.span_id, run->span_id, "step " + step_name(*run, ctx.index), "step",
                                  ctx.started_wall, std::chrono::system_clock::now(), true,
@@ -673,9 +675,8 @@ void park_run(const std::shared_ptr<Run>& run, const ApprovalStep& step, StepCon
             }
             engine.log(LogLevel::info, "run waits for a decision at approval step " + step_name(*run, ctx.index),
                        run->tags({}, step_name(*run, ctx.index)));
-            const auto& approval = std::get<ApprovalStep>(run->step(ctx.index).config->body);
-            if (approval.timeout && engine.options.on_approval_due) {
-                engine.scheduler.after(*approval.timeout, [hook = engine.options.on_approval_due, id = run->id] { hook(id); });
+            if (step.timeout && engine.options.on_approval_due) {
+                engine.scheduler.after(*step.timeout, [hook = engine.options.on_approval_due, id = run->id] { hook(id); });
             }
             deliver(run, std::move(result));
         });
@@ -806,6 +807,22 @@ void fail_run(const std::shared_ptr<Run>& run, RunError error) {
 
 Engine::Impl::Impl(EngineOptions o) : options(o), pool(pool_size(o.worker_threads)) {}
 
+std::shared_ptr<Run> Engine::Impl::new_run(std::shared_ptr<const Workflow> workflow, std::string id,
+                                           std::function<void(RunResult)> done) {
+    auto run = std::make_shared<Run>();
+    run->engine = this;
+    run->id = std::move(id);
+    run->span_id = span_id();
+    run->started_wall = std::chrono::system_clock::now();
+    run->started = SteadyClock::now();
+    run->deadline = run->started + workflow->config().limits.deadline;
+    run->done = std::move(done);
+    run->workflow = std::move(workflow);
+    std::lock_guard lock(runs_mutex);
+    ++runs_in_flight;
+    return run;
+}
+
 double Engine::Impl::unit_random() {
     std::lock_guard lock(random_mutex);
     return std::uniform_real_distribution<double>(0.0, 1.0)(random);
@@ -829,20 +846,9 @@ void Engine::post(std::function<void()> work) { impl_->post(std::move(work)); }
 
 std::string Engine::start(std::shared_ptr<const Workflow> workflow, boost::json::value input,
                           std::function<void(RunResult)> done, std::string run_id) {
-    auto run = std::make_shared<Run>();
-    run->engine = impl_.get();
-    run->id = run_id.empty() ? impl_->ids.trace_id() : std::move(run_id);
-    run->span_id = impl_->span_id();
-    run->started_wall = std::chrono::system_clock::now();
-    run->started = SteadyClock::now();
-    run->deadline = run->started + workflow->config().limits.deadline;
+    auto run = impl_->new_run(std::move(workflow), run_id.empty() ? impl_->ids.trace_id() : std::move(run_id),
+                              std::move(done));
     run->state.as_object()["input"] = std::move(input);
-    run->done = std::move(done);
-    run->workflow = std::move(workflow);
-    {
-        std::lock_guard lock(impl_->runs_mutex);
-        ++impl_->runs_in_flight;
-    }
     const std::string id = run->id;
     if (RunStore* store = impl_->options.store) {
         // Recorded before its first step, with what it will run with.
@@ -925,6 +931,8 @@ Result<ResumePoint> replay(const Workflow& workflow, const StoredRun& stored) {
             at.steps_taken = step_number_of(*payload) > 0 ? step_number_of(*payload) - 1 : 0;
             at.waiting = *payload;
             at.decision.reset();
+            at.escalation.reset();  // what the question was escalated for, if it was
+            if (const auto* e = payload->if_contains("escalation"); e && e->is_object()) at.escalation = e->get_object();
         } else if (event.kind == event_kind::decision && at.waiting && !at.decision) {
             auto decision = ApprovalDecision::from_json(event.payload);
             if (!decision) return Error{where(event), decision.error().message, {}, {}};
@@ -1005,38 +1013,23 @@ Result<std::monostate> Engine::resume(std::shared_ptr<const Workflow> workflow, 
         return claimed.error();
     }
 
-    auto run = std::make_shared<Run>();
-    run->engine = impl_.get();
-    run->id = id;
-    run->span_id = impl_->span_id();
-    run->started_wall = std::chrono::system_clock::now();
-    run->started = SteadyClock::now();
-    run->deadline = run->started + workflow->config().limits.deadline;  // waiting and crashes do not count
+    // Waiting and crashes do not count against its deadline: it starts again.
+    auto run = impl_->new_run(std::move(workflow), id, [engine = impl_.get(), id, done = std::move(done)](RunResult result) {
+        {
+            std::lock_guard lock(engine->runs_mutex);
+            engine->resuming.erase(id);
+        }
+        done(std::move(result));
+    });
     run->state = stored.state;
     run->records = std::move(point->records);
     run->steps_taken = point->steps_taken;
     run->tokens = run->stored_tokens = stored.run.tokens;
     run->cost_usd = run->stored_cost_usd = stored.run.cost_usd;
     run->budget_waived = point->budget_waived;
-    run->escalation = point->waiting ? [&]() -> std::optional<boost::json::object> {
-        const auto* e = point->waiting->if_contains("escalation");
-        if (e && e->is_object()) return e->get_object();
-        return std::nullopt;
-    }() : point->escalation;
+    run->escalation = point->escalation;
     run->decision = std::move(point->decision);
     run->stored = true;
-    run->workflow = std::move(workflow);
-    run->done = [engine = impl_.get(), id, done = std::move(done)](RunResult result) {
-        {
-            std::lock_guard lock(engine->runs_mutex);
-            engine->resuming.erase(id);
-        }
-        done(std::move(result));
-    };
-    {
-        std::lock_guard lock(impl_->runs_mutex);
-        ++impl_->runs_in_flight;
-    }
     impl_->log(LogLevel::info, "run resumed at step " + step_name(*run, point->next) + " (step " +
                                    std::to_string(point->steps_taken + 1) + " of the run)",
                run->tags({}, step_name(*run, point->next)));

@@ -54,6 +54,9 @@ struct Engine::Impl {
         posting.fetch_sub(1, std::memory_order_acq_rel);
     }
     double unit_random();
+    //! A run of `workflow` starting now, counted in flight until it is delivered.
+    std::shared_ptr<Run> new_run(std::shared_ptr<const Workflow> workflow, std::string id,
+                                 std::function<void(RunResult)> done);
     void log(LogLevel level, std::string_view message, const LogTags& tags) const {
         if (options.logger != nullptr) options.logger->log(level, message, tags);
     }
