@@ -62,4 +62,9 @@ std::string pretty_json(const boost::json::value& value, std::size_t indent) {
     return out;
 }
 
+std::string string_at(const boost::json::object* object, std::string_view key) {
+    const boost::json::value* v = object != nullptr ? object->if_contains(key) : nullptr;
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
 }  // namespace agenthost::cli

@@ -27,25 +27,20 @@ void explain_step(std::ostream& out, const StepRecord& r, const std::string& ind
     for (const StepRecord& b : r.branches) explain_step(out, b, indent + "  ");
 }
 
-std::string text_at(const json::object& o, std::string_view key) {
-    const json::value* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 void print_question(std::ostream& out, const RunResult& result, const std::string& store) {
     const json::object& asked = result.approval;
-    out << "run " << result.run_id << " waits for a decision at step " << text_at(asked, "step") << ":\n  "
-        << text_at(asked, "question") << '\n';
-    if (const json::value* e = asked.if_contains("escalation"); e && e->is_object())
-        out << "escalated: " << text_at(e->get_object(), "why") << " (step " << text_at(e->get_object(), "step") << ")\n";
+    out << "run " << result.run_id << " waits for a decision at step " << string_at(&asked, "step") << ":\n  "
+        << string_at(&asked, "question") << '\n';
+    if (const json::object* e = asked.contains("escalation") ? asked.at("escalation").if_object() : nullptr)
+        out << "escalated: " << string_at(e, "why") << " (step " << string_at(e, "step") << ")\n";
     if (const json::value* shows = asked.if_contains("shows"); shows && shows->is_object() && !shows->get_object().empty())
         out << "shows:\n" << pretty_json(*shows) << '\n';
     std::string decisions;
     if (const json::value* d = asked.if_contains("decisions"); d && d->is_array())
         for (const json::value& one : d->get_array())
             if (one.is_string()) decisions += (decisions.empty() ? "" : "|") + std::string(one.get_string());
-    if (!text_at(asked, "timeout_at_utc").empty())
-        out << "timeout: " << text_at(asked, "timeout_at_utc") << ", then " << text_at(asked, "default") << '\n';
+    if (!string_at(&asked, "timeout_at_utc").empty())
+        out << "timeout: " << string_at(&asked, "timeout_at_utc") << ", then " << string_at(&asked, "default") << '\n';
     out << "decide:  agenthost approve " << result.run_id << (store.empty() ? "" : " --store " + store)
         << " --decision " << decisions << (decisions.find("edit") != std::string::npos ? " [--patch FILE]" : "")
         << " [--note TEXT]\n";

@@ -119,13 +119,8 @@ int list(const Invocation& inv) {
     for (const RunRecord& r : runs.value()) {
         inv.out << r.id << "  " << std::left << std::setw(9) << to_string(r.status) << "  " << iso_time(r.created)
                 << "  " << r.workflow << "  " << r.tokens << " tokens  " << dollars(r.cost_usd);
-        if (auto asked = open_question(*store, r)) {
-            const auto text = [&](std::string_view key) {
-                const json::value* v = asked->if_contains(key);
-                return v && v->is_string() ? std::string(v->get_string()) : std::string();
-            };
-            inv.out << "  at " << text("step") << ": " << text("question");
-        }
+        if (auto asked = open_question(*store, r))
+            inv.out << "  at " << string_at(&*asked, "step") << ": " << string_at(&*asked, "question");
         inv.out << '\n';
     }
     if (runs->empty()) inv.err << "no runs\n";
@@ -135,11 +130,7 @@ int list(const Invocation& inv) {
 // One line of the path: a step as its output (or step_failed) event tells it.
 void print_step(std::ostream& out, const RunEvent& event) {
     const json::object* p = event.payload.if_object();
-    const auto text = [&](std::string_view key) -> std::string {
-        if (p == nullptr) return {};
-        const json::value* v = p->if_contains(key);
-        return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-    };
+    const auto text = [&](std::string_view key) { return string_at(p, key); };
     out << "  " << std::left << std::setw(14) << event.step << ' ' << std::setw(8) << text("kind");
     if (const std::string agent = text("agent"); !agent.empty()) out << "  " << agent << " (" << text("plugin") << ")";
     if (p != nullptr) {
@@ -158,10 +149,7 @@ void print_step(std::ostream& out, const RunEvent& event) {
 std::string summary(const RunEvent& event) {
     const json::object* p = event.payload.if_object();
     if (p == nullptr) return {};
-    const auto text = [&](std::string_view key) -> std::string {
-        const json::value* v = p->if_contains(key);
-        return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-    };
+    const auto text = [&](std::string_view key) { return string_at(p, key); };
     if (event.kind == "waiting") return text("question");
     if (event.kind == event_kind::decision) {
         std::string s = text("decision");
@@ -232,11 +220,8 @@ int show(const Invocation& inv) {
         inv.out << '\n';
     }
     if (const json::object* e = r.error.if_object()) {
-        const auto field = [&](std::string_view key) {
-            const json::value* v = e->if_contains(key);
-            return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-        };
-        inv.out << "error: " << field("code") << " at step " << field("step") << ": " << field("message") << '\n';
+        inv.out << "error: " << string_at(e, "code") << " at step " << string_at(e, "step") << ": "
+                << string_at(e, "message") << '\n';
     }
     inv.out << "path:\n";
     for (const RunEvent& event : stored.events) {
