@@ -858,9 +858,7 @@ std::string Engine::start(std::shared_ptr<const Workflow> workflow, boost::json:
         record.config_sha256 = run->workflow->config().sha256;
         record.config_file = run->workflow->config().file.string();
         record.config_text = run->workflow->config().text;
-        for (const Workflow::Agent& agent : run->workflow->agents()) {
-            if (agent.instance) record.plugins[agent.config->name] = agent.instance->plugin().id();
-        }
+        record.plugins = run->workflow->plugin_pins();
         record.input = run->state.as_object()["input"];
         record.state = run->state.as_object();
         record.created = run->started_wall;

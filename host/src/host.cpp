@@ -97,12 +97,6 @@ struct Host::Impl {
     static std::string workflow_key(const std::string& sha256, const boost::json::object& plugins) {
         return sha256 + " " + boost::json::serialize(plugins);
     }
-    static boost::json::object pins_of(const Workflow& workflow) {
-        boost::json::object pins;
-        for (const Workflow::Agent& agent : workflow.agents())
-            if (agent.instance) pins[agent.config->name] = agent.instance->plugin().id();
-        return pins;
-    }
 
     LoadResult compile(ConfigResult loaded) const;
     Result<std::monostate> resume(const std::string& run_id, std::function<void(RunResult)> done);
@@ -168,7 +162,7 @@ LoadResult Host::Impl::compile(ConfigResult loaded) const {
     add_secrets(std::get<std::vector<SecretValue>>(secret_values), workflow_name);
     auto workflow = std::get<std::shared_ptr<const Workflow>>(std::move(compiled));
     std::lock_guard lock(workflows_mutex);
-    workflows[workflow_key(workflow->config().sha256, pins_of(*workflow))] = workflow;
+    workflows[workflow_key(workflow->config().sha256, workflow->plugin_pins())] = workflow;
     return workflow;
 }
 

@@ -70,6 +70,9 @@ std::variant<std::shared_ptr<const Workflow>, ConfigIssues> Workflow::compile(Wo
         if (a.error_budget) workflow->agents_.back().budget = std::make_unique<ErrorBudget>(*a.error_budget);
     }
 
+    for (const Agent& agent : workflow->agents_)
+        if (agent.instance) workflow->pins_[agent.config->name] = agent.instance->plugin().id();
+
     for (Agent& agent : workflow->agents_) {
         for (std::size_t i = 0; i < agent.config->fallback.size(); ++i) {
             auto index = workflow->agent_index(agent.config->fallback[i]);

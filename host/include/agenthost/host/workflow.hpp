@@ -12,6 +12,8 @@
 #include <agenthost/registry/agent_instance.hpp>
 #include <agenthost/registry/json_schema.hpp>
 
+#include <boost/json/object.hpp>
+
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -54,6 +56,8 @@ public:
     const std::vector<Agent>& agents() const noexcept { return agents_; }
     const std::vector<Step>& steps() const noexcept { return steps_; }
     std::size_t start() const noexcept { return start_; }
+    //! Agent name -> "plugin@version" of its instance: what a run of this workflow pins.
+    const boost::json::object& plugin_pins() const noexcept { return pins_; }
     //! The approval step that a spent budget escalates to (limits.on_budget_spent "escalate").
     std::optional<std::size_t> budget_escalation() const noexcept { return budget_escalation_; }
     std::optional<std::size_t> step_index(std::string_view name) const noexcept;
@@ -74,6 +78,7 @@ private:
     std::vector<Step> steps_;
     std::size_t start_ = 0;
     std::optional<std::size_t> budget_escalation_;
+    boost::json::object pins_;
     std::shared_ptr<ResponseCache> response_cache_;  //!< shared with HTTP transfers that outlive a run
 };
 
